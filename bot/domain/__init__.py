@@ -1,0 +1,1 @@
+"""domain layer of Gig Broker (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""matching layer of Gig Broker (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""payments layer of Gig Broker (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""services layer of Gig Broker (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""sim layer of Gig Broker (see DESIGN.md)."""
