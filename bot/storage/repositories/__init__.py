@@ -1,0 +1,1 @@
+"""SQLAlchemy Core implementations of the ports in `bot.services.ports`."""

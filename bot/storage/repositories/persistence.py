@@ -1,0 +1,41 @@
+"""Key-value persistence for python-telegram-bot's conversation and user data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.sql import insert_ignoring_conflict
+from bot.storage.tables import persistence
+
+
+class SqlPersistenceRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def load(self, kind: str) -> dict[str, Any]:
+        rows = await self._connection.execute(
+            select(persistence.c.key, persistence.c.data).where(persistence.c.kind == kind)
+        )
+        return {key: data for key, data in rows.all()}
+
+    async def save(self, kind: str, key: str, data: Any, now: datetime) -> None:
+        inserted = await insert_ignoring_conflict(
+            self._connection,
+            persistence,
+            {"kind": kind, "key": key, "data": data, "updated_at": now},
+        )
+        if not inserted:
+            await self._connection.execute(
+                update(persistence)
+                .where(persistence.c.kind == kind, persistence.c.key == key)
+                .values(data=data, updated_at=now)
+            )
+
+    async def delete(self, kind: str, key: str) -> None:
+        await self._connection.execute(
+            delete(persistence).where(persistence.c.kind == kind, persistence.c.key == key)
+        )

@@ -1,0 +1,278 @@
+"""SQLAlchemy Core tables: the one schema for SQLite and PostgreSQL.
+
+Money columns are integer minor units beside a currency code; timestamps are timezone-aware UTC.
+Alembic migrations in `bot/storage/migrations` create exactly these tables; a test compares the
+migrated database with this metadata so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# Integer primary keys: BigInteger on PostgreSQL, INTEGER (rowid alias) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every dialect (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(name: str, nullable: bool = True) -> Column[datetime]:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),  # Telegram user id
+    Column("username", String(64)),
+    Column("first_name", String(128), nullable=False, server_default=""),
+    Column("language_code", String(16)),
+    Column("display_name", String(64)),
+    Column("bio", Text),
+    Column("skills", Text),
+    Column("languages", Text),
+    Column("timezone", String(64)),
+    Column("is_blocked", Boolean, nullable=False, server_default="0"),
+    Column("bot_blocked", Boolean, nullable=False, server_default="0"),
+    Column("stripe_account_id", String(64)),
+    Column("payouts_enabled", Boolean, nullable=False, server_default="0"),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+)
+
+gigs = Table(
+    "gigs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("seller_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("tags", Text, nullable=False, server_default=""),
+    Column("description", Text, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("photos", JSON, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    _ts("published_at"),
+    Index("ix_gigs_seller_status", "seller_id", "status"),
+    Index("ix_gigs_status_category", "status", "category"),
+)
+
+gig_packages = Table(
+    "gig_packages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("gig_id", Id, ForeignKey("gigs.id", ondelete="CASCADE"), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("delivery_days", Integer, nullable=False),
+    Column("revisions", Integer),  # NULL means unlimited
+    UniqueConstraint("gig_id", "tier", name="uq_gig_packages_gig_tier"),
+    CheckConstraint("price_minor > 0", name="price_positive"),
+)
+
+gig_extras = Table(
+    "gig_extras",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("gig_id", Id, ForeignKey("gigs.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", String(64), nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("extra_days", Integer, nullable=False, server_default="0"),
+    Column("extra_revisions", Integer, nullable=False, server_default="0"),
+)
+
+gig_requirements = Table(
+    "gig_requirements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("gig_id", Id, ForeignKey("gigs.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("choices", JSON, nullable=False),
+    Column("required", Boolean, nullable=False, server_default="1"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("gig_id", Id, ForeignKey("gigs.id"), nullable=False),
+    Column("buyer_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("seller_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("rail", String(16), nullable=False),  # stripe | stars
+    Column("currency", String(3), nullable=False),
+    Column("snapshot", JSON, nullable=False),  # package, extras and title frozen at confirmation
+    Column("answers", JSON, nullable=False),  # the buyer's answers to the requirements
+    Column("subtotal_minor", BigInteger, nullable=False),
+    Column("service_fee_minor", BigInteger, nullable=False),
+    Column("small_order_fee_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("delivery_days", Integer, nullable=False),
+    Column("revisions_allowed", Integer),  # NULL means unlimited
+    Column("revisions_used", Integer, nullable=False, server_default="0"),
+    Column("seller_started", Boolean, nullable=False, server_default="0"),
+    Column("source_chat_id", BigInteger),  # the group post the order came from, if any
+    Column("confirm_key", String(64), unique=True),  # one order per double-tapped "Confirm"
+    Column("telegram_charge_id", String(128), unique=True),
+    Column("provider_charge_id", String(128)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    _ts("created_at", nullable=False),
+    _ts("expires_at"),  # unpaid invoice expiry
+    _ts("paid_at"),
+    _ts("decline_until"),
+    _ts("due_at"),  # delivery deadline
+    _ts("delivered_at"),
+    _ts("auto_complete_at"),
+    _ts("closed_at"),
+    CheckConstraint("total_minor > 0", name="total_positive"),
+    Index("ix_orders_buyer", "buyer_id", "status"),
+    Index("ix_orders_seller", "seller_id", "status"),
+    Index("ix_orders_status_due", "status", "due_at"),
+    Index("ix_orders_status_auto", "status", "auto_complete_at"),
+    Index("ix_orders_status_expires", "status", "expires_at"),
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("actor", String(16), nullable=False),
+    Column("actor_user_id", BigInteger),
+    Column("from_status", String(24)),
+    Column("to_status", String(24), nullable=False),
+    Column("data", JSON, nullable=False),
+    _ts("created_at", nullable=False),
+    Index("ix_order_events_order", "order_id", "id"),
+)
+
+ledger_transactions = Table(
+    "ledger_transactions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(128), nullable=False, unique=True),  # idempotency key
+    Column("kind", String(32), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id")),
+    _ts("created_at", nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "transaction_id",
+        Id,
+        ForeignKey("ledger_transactions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account", String(96), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    CheckConstraint("amount_minor <> 0", name="amount_nonzero"),
+    Index("ix_ledger_entries_account", "account", "currency"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("gig_id", Id, ForeignKey("gigs.id"), nullable=False),
+    Column("author_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("subject_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("role", String(16), nullable=False),  # buyer (reviews the seller) | seller
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("order_id", "author_id", name="uq_reviews_order_author"),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+    Index("ix_reviews_subject", "subject_id", "role"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("kind", String(48), nullable=False),  # which notification renderer to use
+    Column("payload", JSON, nullable=False),
+    Column("dedupe_key", String(128), unique=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    _ts("created_at", nullable=False),
+    _ts("available_at", nullable=False),
+    _ts("sent_at"),
+    Index("ix_outbox_pending", "sent_at", "available_at"),
+)
+
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    _ts("processed_at", nullable=False),
+)
+
+# Conversation state and PTB persistence (a user's progress only; never gigs, orders or money).
+persistence = Table(
+    "persistence",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("data", JSON, nullable=False),
+    _ts("updated_at", nullable=False),
+)

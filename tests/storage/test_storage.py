@@ -1,0 +1,111 @@
+"""Storage on SQLite and PostgreSQL: migrations, atomic units of work, concurrent writers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.services.ports import NewNotification, TelegramIdentity
+from bot.storage.migrate import current_revision, head_revision, upgrade
+from bot.storage.tables import metadata, outbox, users
+from bot.storage.uow import SqlUnitOfWorkFactory
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class Boom(Exception):
+    pass
+
+
+async def test_migrations_from_empty_to_head_create_every_table(engine: AsyncEngine) -> None:
+    assert await current_revision(engine) is None
+    await upgrade(engine)
+    assert await current_revision(engine) == head_revision()
+
+    def table_names(connection: Connection) -> set[str]:
+        return set(inspect(connection).get_table_names())
+
+    async with engine.connect() as connection:
+        names = await connection.run_sync(table_names)
+    assert set(metadata.tables) <= names
+    await upgrade(engine)  # idempotent: already at head
+    assert await current_revision(engine) == head_revision()
+
+
+async def test_migrated_columns_match_the_table_definitions(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+
+    def columns(connection: Connection) -> dict[str, set[str]]:
+        inspector = inspect(connection)
+        return {name: {c["name"] for c in inspector.get_columns(name)} for name in metadata.tables}
+
+    async with engine.connect() as connection:
+        migrated = await connection.run_sync(columns)
+    for name, table in metadata.tables.items():
+        assert migrated[name] == {c.name for c in table.columns}, name
+
+
+async def test_a_unit_of_work_that_raises_leaves_nothing_behind(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    with pytest.raises(Boom):
+        async with uow_factory() as uow:
+            await uow.users.upsert_identity(TelegramIdentity(1, "Ann"), NOW)
+            await uow.outbox.add(NewNotification(chat_id=1, kind="hello"), NOW)
+            raise Boom
+    async with engine.connect() as connection:
+        assert (await connection.execute(select(users))).all() == []
+        assert (await connection.execute(select(outbox))).all() == []
+
+
+async def test_a_clean_unit_of_work_commits_and_reads_back_aware_times(
+    engine: AsyncEngine,
+) -> None:
+    await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    async with uow_factory() as uow:
+        await uow.users.upsert_identity(TelegramIdentity(7, "Bo", "bo", "de"), NOW)
+        await uow.outbox.add(NewNotification(chat_id=7, kind="hello", payload={"n": 1}), NOW)
+    async with uow_factory(read_only=True) as uow:
+        profile = await uow.users.get(7)
+        due = await uow.outbox.claim_due(NOW, limit=10)
+    assert profile is not None and profile.language_code == "de"
+    assert [(m.chat_id, m.kind, dict(m.payload)) for m in due] == [(7, "hello", {"n": 1})]
+    assert due[0].created_at == NOW and due[0].created_at.tzinfo is not None
+
+
+async def test_duplicate_update_and_outbox_dedupe_are_claimed_once(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    async with uow_factory() as uow:
+        first = await uow.updates.claim(1001, NOW)
+        again = await uow.updates.claim(1001, NOW)
+        queued = await uow.outbox.add(NewNotification(1, "paid", dedupe_key="order:1:paid"), NOW)
+        requeued = await uow.outbox.add(NewNotification(1, "paid", dedupe_key="order:1:paid"), NOW)
+        pending = await uow.outbox.pending_count()
+    assert (first, again, queued, requeued, pending) == (True, False, True, False, 1)
+
+
+async def test_two_concurrent_writers_both_succeed(engine: AsyncEngine) -> None:
+    """No "database is locked": BEGIN IMMEDIATE plus the busy timeout serialises writers."""
+    await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+
+    async def writer(user_id: int) -> None:
+        for round_ in range(10):
+            async with uow_factory() as uow:
+                await uow.users.upsert_identity(TelegramIdentity(user_id, f"U{round_}"), NOW)
+                await uow.outbox.add(NewNotification(user_id, f"k{round_}"), NOW)
+                await asyncio.sleep(0)  # hand the loop to the other writer mid-transaction
+
+    await asyncio.gather(writer(1), writer(2))
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.outbox.pending_count() == 20
+        first, second = await uow.users.get(1), await uow.users.get(2)
+    assert first is not None and first.first_name == "U9"
+    assert second is not None and second.first_name == "U9"
