@@ -142,9 +142,7 @@ class Money:
     def __post_init__(self) -> None:
         # A wrong type here is a programming error, not user input: TypeError, not a message.
         if type(self.amount_minor) is not int:
-            raise TypeError(
-                f"amount_minor must be an int, not {type(self.amount_minor).__name__}"
-            )
+            raise TypeError(f"amount_minor must be an int, not {type(self.amount_minor).__name__}")
         if not isinstance(self.currency, str):
             raise TypeError(f"currency must be a str, not {type(self.currency).__name__}")
         exponent(self.currency)
