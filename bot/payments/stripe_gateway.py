@@ -71,6 +71,16 @@ class StripeGateway:
     ) -> RefundResult:
         check_card_amount(amount_minor, currency)
         check_idempotency_key(idempotency_key)
+        # Stripe refunds in the charge's currency whatever we believe it is; a ledger that
+        # disagrees must stop here. The currency of a charge never changes, so this read does
+        # not break the replay of a retried refund.
+        charge = await _call(self._client.v1.charges.retrieve_async(charge_id))
+        if charge.currency.upper() != currency.upper():
+            raise PaymentDeclined(
+                detail=f"charge {charge_id} is in {charge.currency}, not {currency.lower()}",
+                code="currency_mismatch",
+                param="currency",
+            )
         refund = await _call(
             self._client.v1.refunds.create_async(
                 {"charge": charge_id, "amount": amount_minor},
