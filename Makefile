@@ -1,0 +1,42 @@
+# Two commands: `make run` sets up and runs the bot; `make test` sets up and runs every test.
+# Each creates the virtual environment and installs what it needs on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck pytest migrate demo messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[postgres]"
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[postgres,dev]"
+	touch $@ $(STAMP_RUN)
+
+run: $(STAMP_RUN)
+	$(BIN)/python -m bot start
+
+test: $(STAMP_DEV)
+	$(BIN)/ruff check .
+	$(BIN)/mypy bot tests bench
+	$(BIN)/python -m pytest
+
+migrate: $(STAMP_RUN)
+	$(BIN)/python -m bot migrate
+
+demo: $(STAMP_RUN)
+	$(BIN)/python -m bot demo
+
+messages: $(STAMP_DEV)
+	$(BIN)/python -m bot messages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

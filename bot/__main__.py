@@ -1,0 +1,107 @@
+"""Command line: `python -m bot run | start | demo | migrate | messages`.
+
+Start-up problems (no token, a bad setting) are the operator's, not bugs: they get one plain
+message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigurationError
+
+EXIT_CONFIG = 2
+
+BOTFATHER_GUIDANCE = """\
+Gig Broker needs a Telegram bot token to run.
+
+  1. Open Telegram and start a chat with @BotFather.
+  2. Send /newbot, choose a name and a username ending in "bot".
+  3. BotFather answers with a token such as 123456789:AAE...; copy it.
+  4. Put it in a file named .env next to this README:  BOT_TOKEN=123456789:AAE...
+     (or export BOT_TOKEN=... in your shell), then run the bot again.
+
+For payments, also ask @BotFather for a Stripe provider token (Payments in your bot's settings)
+and set TELEGRAM_PROVIDER_TOKEN. Without a token, `python -m bot demo` shows a whole deal on the
+local Telegram simulator.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Gig Broker: a micro-job marketplace bot for Telegram."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="apply migrations and run the bot (needs BOT_TOKEN)")
+    commands.add_parser(
+        "start", help="run the bot when BOT_TOKEN is set, otherwise explain and play the demo"
+    )
+    commands.add_parser("demo", help="play a whole deal on the local Telegram simulator")
+    commands.add_parser("migrate", help="apply database migrations up to the newest")
+    commands.add_parser("messages", help="re-extract translatable messages into the catalogs")
+    return parser
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+async def _migrate(settings: Settings) -> None:
+    from bot.storage.db import create_engine
+    from bot.storage.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def _run(settings: Settings) -> int:
+    if not settings.token:
+        print(BOTFATHER_GUIDANCE, file=sys.stderr)
+        return EXIT_CONFIG
+    from bot.app import run_bot
+
+    run_bot(settings)
+    return 0
+
+
+def _demo() -> int:
+    from bot.demo import play_demo
+
+    return asyncio.run(play_demo())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        if arguments.command == "messages":
+            from bot.i18n.extract import update_catalogs
+
+            for path in update_catalogs():
+                print(f"wrote {path}")
+            return 0
+        if arguments.command == "demo":
+            return _demo()
+        settings = _settings()
+        if arguments.command == "migrate":
+            asyncio.run(_migrate(settings))
+            print(f"Database is up to date: {settings.database_url}")
+            return 0
+        if arguments.command == "start" and not settings.token:
+            print(BOTFATHER_GUIDANCE)
+            print("No BOT_TOKEN set: playing the demo on the local simulator instead.\n")
+            return _demo()
+        return _run(settings)
+    except ConfigurationError as error:
+        print(error.render_untranslated(), file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())
