@@ -6,7 +6,7 @@ go live: `validate_for_publish` builds it from a draft, checking every rule in `
 the first problem, so a `GigSpec` in hand is always publishable.
 
 Money fields are stored as {"amount_minor": int, "currency": str}, so `model_dump()` /
-`model_validate()` (and their JSON twins) round-trip without any float.
+`model_validate()` (and their JSON twins) round-trip with integer amounts only.
 """
 
 from __future__ import annotations
