@@ -48,7 +48,11 @@ class Settings(BaseSettings):
     """Everything the operator can set. Defaults run a local SQLite store in polling mode."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
     )
 
     # Telegram
@@ -72,9 +76,7 @@ class Settings(BaseSettings):
     price_ceiling_minor: int = Field(1_000_000, gt=0)
     stars_price_floor: int = Field(50, gt=0)
     stars_price_ceiling: int = Field(100_000, gt=0)
-    payment_rails: Annotated[list[PaymentRail], NoDecode] = Field(
-        default_factory=_default_rails
-    )
+    payment_rails: Annotated[list[PaymentRail], NoDecode] = Field(default_factory=_default_rails)
 
     # Timings
     auto_complete_after: timedelta = timedelta(days=3)
