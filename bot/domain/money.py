@@ -171,13 +171,13 @@ class Money:
                 right=other.currency,
             )
 
-    def __add__(self, other: object) -> Money:
+    def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same_currency(other)
         return Money(self.amount_minor + other.amount_minor, self.currency)
 
-    def __sub__(self, other: object) -> Money:
+    def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same_currency(other)
@@ -201,25 +201,25 @@ class Money:
 
     # -- comparison (only within one currency) -----------------------------------------------
 
-    def __lt__(self, other: object) -> bool:
+    def __lt__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
         self._same_currency(other)
         return self.amount_minor < other.amount_minor
 
-    def __le__(self, other: object) -> bool:
+    def __le__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
         self._same_currency(other)
         return self.amount_minor <= other.amount_minor
 
-    def __gt__(self, other: object) -> bool:
+    def __gt__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
         self._same_currency(other)
         return self.amount_minor > other.amount_minor
 
-    def __ge__(self, other: object) -> bool:
+    def __ge__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
         self._same_currency(other)
@@ -387,7 +387,11 @@ def parse_price(text: str, currency: str) -> Money:
             max=MAX_PRICE_TEXT,
         )
     if len(fraction) > exp:
-        if len(fraction) == 3 and sum(ch in ",." for ch in cleaned) == 1:
+        if (
+            len(fraction) == 3
+            and sum(ch in ",." for ch in cleaned) == 1
+            and not integer.startswith("0")
+        ):
             # "1,200" or "1.200" in a currency with cents: thousands or decimals? Ask, never guess.
             raise _refuse(
                 N_(

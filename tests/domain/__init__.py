@@ -1,0 +1,1 @@
+"""Tests of the pure domain layer (bot/domain): no I/O, fast."""
