@@ -10,7 +10,7 @@ as a table for the README and the /help text, so documentation cannot drift from
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -171,9 +171,9 @@ def _int(value: object, field_name: str, message: str, low: int, high: int) -> i
     return number
 
 
-def _count(items: Sequence[object], low: int, high: int, field_name: str, message: str) -> None:
-    if not low <= len(items) <= high:
-        raise ValidationFailed(message, field=field_name, min=low, max=high, count=len(items))
+def _count(count: int, low: int, high: int, field_name: str, message: str) -> None:
+    if not low <= count <= high:
+        raise ValidationFailed(message, field=field_name, min=low, max=high, count=count)
 
 
 def _split_list(value: str | Iterable[str], separators: str) -> list[str]:
@@ -253,7 +253,7 @@ def validate_tags(
         if tag not in tags:
             tags.append(tag)
     _count(
-        tags,
+        len(tags),
         limits.tags_min,
         limits.tags_max,
         "tags",
@@ -337,7 +337,7 @@ def validate_revisions(value: int | str | None, limits: GigLimits = DEFAULT_LIMI
 
 def validate_package_count(count: int, limits: GigLimits = DEFAULT_LIMITS) -> int:
     _count(
-        range(count),
+        count,
         limits.packages_min,
         limits.packages_max,
         "packages",
@@ -389,7 +389,7 @@ def validate_extra_revisions(value: int | str, limits: GigLimits = DEFAULT_LIMIT
 
 def validate_extra_count(count: int, limits: GigLimits = DEFAULT_LIMITS) -> int:
     _count(
-        range(count),
+        count,
         limits.extras_min,
         limits.extras_max,
         "extras",
@@ -441,7 +441,7 @@ def validate_choices(
             )
         choices.append(choice)
     _count(
-        choices,
+        len(choices),
         limits.choices_min,
         limits.choices_max,
         "choices",
@@ -452,7 +452,7 @@ def validate_choices(
 
 def validate_requirement_count(count: int, limits: GigLimits = DEFAULT_LIMITS) -> int:
     _count(
-        range(count),
+        count,
         limits.requirements_min,
         limits.requirements_max,
         "requirements",
@@ -487,7 +487,7 @@ def validate_photos(file_ids: Iterable[str], limits: GigLimits = DEFAULT_LIMITS)
         if file_id.strip() not in photos:
             photos.append(file_id.strip())
     _count(
-        photos,
+        len(photos),
         limits.photos_min,
         limits.photos_max,
         "photos",
