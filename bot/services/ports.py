@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -59,9 +59,11 @@ class UserRepository(Protocol):
 class OutboxRepository(Protocol):
     async def add(self, notification: NewNotification, now: datetime) -> bool: ...
 
-    async def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]: ...
+    async def claim_due(
+        self, now: datetime, limit: int, lease: timedelta = ...
+    ) -> Sequence[OutboxMessage]: ...
 
-    async def mark_sent(self, message_id: int, now: datetime) -> None: ...
+    async def mark_sent(self, message_id: int, now: datetime, error: str | None = None) -> None: ...
 
     async def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None: ...
 
@@ -70,6 +72,8 @@ class OutboxRepository(Protocol):
 
 class ProcessedUpdateRepository(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool: ...
+
+    async def seen(self, update_id: int) -> bool: ...
 
 
 class PersistenceRepository(Protocol):

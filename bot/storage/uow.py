@@ -12,6 +12,12 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.services.ports import (
+    OutboxRepository,
+    PersistenceRepository,
+    ProcessedUpdateRepository,
+    UserRepository,
+)
 from bot.storage.db import READ_ONLY_OPTION
 from bot.storage.repositories.outbox import SqlOutboxRepository
 from bot.storage.repositories.persistence import SqlPersistenceRepository
@@ -20,10 +26,11 @@ from bot.storage.repositories.users import SqlUserRepository
 
 
 class SqlUnitOfWork:
-    users: SqlUserRepository
-    outbox: SqlOutboxRepository
-    updates: SqlProcessedUpdateRepository
-    persistence: SqlPersistenceRepository
+    # Typed as the ports, so this class satisfies the UnitOfWork protocol exactly.
+    users: UserRepository
+    outbox: OutboxRepository
+    updates: ProcessedUpdateRepository
+    persistence: PersistenceRepository
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine

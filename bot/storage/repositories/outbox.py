@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.services.ports import NewNotification, OutboxMessage
 from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import outbox
+
+DEFAULT_LEASE = timedelta(seconds=60)
 
 
 def _message(row: RowMapping) -> OutboxMessage:
@@ -45,9 +47,16 @@ class SqlOutboxRepository:
             },
         )
 
-    async def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """The oldest unsent messages that are due; on PostgreSQL rows other replicas hold
-        are skipped (FOR UPDATE SKIP LOCKED), so each message goes to exactly one sender."""
+    async def claim_due(
+        self, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE
+    ) -> Sequence[OutboxMessage]:
+        """Lease the oldest unsent messages that are due to this sender.
+
+        A leased message is invisible to other senders until `now + lease`; if this sender
+        dies before `mark_sent`, the lease runs out and the message is sent again (a resend,
+        never a loss). On PostgreSQL, rows another replica is claiming are skipped
+        (FOR UPDATE SKIP LOCKED), so concurrent senders never lease the same message.
+        """
         query = (
             select(outbox)
             .where(outbox.c.sent_at.is_(None), outbox.c.available_at <= now)
@@ -57,22 +66,28 @@ class SqlOutboxRepository:
         if self._connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await self._connection.execute(query)).mappings().all()
+        if rows:
+            await self._connection.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row["id"] for row in rows]))
+                .values(available_at=now + lease, attempts=outbox.c.attempts + 1)
+            )
         return [_message(row) for row in rows]
 
-    async def mark_sent(self, message_id: int, now: datetime) -> None:
+    async def mark_sent(self, message_id: int, now: datetime, error: str | None = None) -> None:
+        """Done with the message: sent, or given up on for good (then `error` says why)."""
         await self._connection.execute(
             update(outbox)
             .where(outbox.c.id == message_id)
-            .values(sent_at=now, attempts=outbox.c.attempts + 1)
+            .values(sent_at=now, last_error=error[:1000] if error else None)
         )
 
     async def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
+        """Try again at `retry_at` (network trouble, flood control beyond the limiter)."""
         await self._connection.execute(
             update(outbox)
             .where(outbox.c.id == message_id)
-            .values(
-                attempts=outbox.c.attempts + 1, last_error=error[:1000], available_at=retry_at
-            )
+            .values(last_error=error[:1000], available_at=retry_at)
         )
 
     async def pending_count(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.sql import insert_ignoring_conflict
@@ -21,3 +22,9 @@ class SqlProcessedUpdateRepository:
             processed_updates,
             {"update_id": update_id, "processed_at": now},
         )
+
+    async def seen(self, update_id: int) -> bool:
+        query = select(processed_updates.c.update_id).where(
+            processed_updates.c.update_id == update_id
+        )
+        return (await self._connection.execute(query)).first() is not None

@@ -1,0 +1,110 @@
+"""The composition root: the only place that builds and wires the objects of Gig Broker.
+
+`build_application` turns settings (plus, in tests, fakes for the clock and the payment
+gateway) into a python-telegram-bot `Application` with every flow registered. Nothing is
+created at import time; nothing else in the code constructs adapters or services.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.handlers import errors, start, updates
+from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
+from bot.i18n.catalogs import Catalogs
+from bot.storage.db import create_engine
+from bot.storage.migrate import upgrade
+from bot.storage.uow import SqlUnitOfWorkFactory
+from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.outbox_sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+# One module per flow, each with `register(app)`; order only matters for handler groups.
+HANDLER_MODULES: Sequence[ModuleType] = (updates, errors, start)
+
+OUTBOX_POLL_SECONDS = 1.0
+RATE_LIMIT_RETRIES = 10
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    catalogs: Catalogs | None = None,
+    migrate_on_start: bool = True,
+) -> AnyApplication:
+    token = settings.token
+    if not token:
+        raise ValueError("build_application needs BOT_TOKEN; the CLI explains how to get one")
+    engine = create_engine(settings.database_url)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.telegram_api_base_url:
+        base = settings.telegram_api_base_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    app: AnyApplication = builder.build()
+    deps = Deps(
+        settings=settings,
+        clock=clock or SystemClock(),
+        catalogs=catalogs or Catalogs.load(),
+        uow=SqlUnitOfWorkFactory(engine),
+    )
+    app.bot_data[DEPS_KEY] = deps
+    app.bot_data["gigbroker.engine"] = engine
+    app.bot_data["gigbroker.migrate"] = migrate_on_start
+    for module in HANDLER_MODULES:
+        module.register(app)
+    return app
+
+
+async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    sender = deps_of(context.application).outbox
+    if sender is not None:
+        await sender.drain()
+
+
+async def _post_init(app: AnyApplication) -> None:
+    deps = deps_of(app)
+    if app.bot_data["gigbroker.migrate"]:
+        await upgrade(app.bot_data["gigbroker.engine"])
+    deps.bot_username = deps.settings.bot_username or app.bot.username
+    deps.outbox = OutboxSender(
+        deps.uow, TelegramNotifier(app.bot), deps.renderers, deps.catalogs, deps.clock
+    )
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_POLL_SECONDS, first=0)
+    await start.publish_commands(app)
+
+
+async def _post_shutdown(app: AnyApplication) -> None:
+    await app.bot_data["gigbroker.engine"].dispose()
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run_bot(settings: Settings, **overrides: Any) -> None:
+    """Run until interrupted, in polling mode (webhook mode comes with the production issue)."""
+    configure_logging(settings)
+    app = build_application(settings, **overrides)
+    log.info("Gig Broker starting in %s mode on %s", settings.update_mode, settings.database_url)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,49 @@
+"""The one error handler: turns the exception hierarchy into a plain message for the user.
+
+Handlers never catch `GigBrokerError`s themselves; whatever they raise arrives here, is
+translated into the user's language and shown where the user acted (an alert on a button, a
+reply to a message). Anything else is a bug: logged with the update id, and the user gets an
+apology rather than silence.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.errors import GigBrokerError
+from bot.handlers.context import AnyApplication, AnyContext, translator
+from bot.i18n.markers import N_
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = N_("Sorry, something went wrong on our side. Please try again in a moment.")
+
+
+async def on_error(update: object, context: AnyContext) -> None:
+    error = context.error
+    _ = translator(update, context)
+    if isinstance(error, GigBrokerError):
+        text = _(error.message, **error.params)
+        log.info("refused: %s", error.render_untranslated())
+    else:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("unhandled error in update %s", update_id, exc_info=error)
+        text = _(UNEXPECTED)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.pre_checkout_query:
+            await update.pre_checkout_query.answer(ok=False, error_message=text[:255])
+        elif update.effective_chat and update.effective_chat.type == "private":
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+def register(app: AnyApplication) -> None:
+    app.add_error_handler(on_error)

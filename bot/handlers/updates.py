@@ -1,0 +1,39 @@
+"""Duplicate updates: a redelivered update_id is recognised and skipped.
+
+Telegram delivers an update again when it did not see it confirmed (a crash, a webhook
+timeout). The first group checks whether the update was handled; the last group records it
+once handling has finished, so a crash half-way means the update is handled again (every
+service is idempotent), never lost. The last group also wakes the outbox sender, so the
+notifications a service committed go out at once.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot.handlers.context import AnyApplication, AnyContext, deps
+
+FIRST_GROUP = -100
+LAST_GROUP = 100
+
+
+async def skip_if_handled(update: Update, context: AnyContext) -> None:
+    dependencies = deps(context)
+    async with dependencies.uow(read_only=True) as uow:
+        seen = await uow.updates.seen(update.update_id)
+    if seen:
+        raise ApplicationHandlerStop
+
+
+async def record_handled(update: Update, context: AnyContext) -> None:
+    dependencies = deps(context)
+    async with dependencies.uow() as uow:
+        await uow.updates.claim(update.update_id, dependencies.clock.now())
+    if dependencies.outbox is not None:
+        context.application.create_task(dependencies.outbox.drain(), name="outbox-drain")
+
+
+def register(app: AnyApplication) -> None:
+    app.add_handler(TypeHandler(Update, skip_if_handled), group=FIRST_GROUP)
+    app.add_handler(TypeHandler(Update, record_handled), group=LAST_GROUP)

@@ -1,0 +1,1 @@
+"""Telegram adapters shared by the flows: outgoing messages, the notifier, the outbox sender."""
