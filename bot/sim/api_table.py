@@ -126,11 +126,7 @@ METHODS: Final = MappingProxyType(
             ),
             "Boolean",
         ),
-        "close": M(
-            "close",
-            (),
-            "Boolean",
-        ),
+        "close": M("close", (), "Boolean"),
         "closeForumTopic": M(
             "closeForumTopic",
             (
@@ -141,7 +137,9 @@ METHODS: Final = MappingProxyType(
         ),
         "closeGeneralForumTopic": M(
             "closeGeneralForumTopic",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
         "convertGiftToStars": M(
@@ -171,11 +169,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "MessageId",
         ),
@@ -300,12 +294,16 @@ METHODS: Final = MappingProxyType(
         ),
         "deleteChatPhoto": M(
             "deleteChatPhoto",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
         "deleteChatStickerSet": M(
             "deleteChatStickerSet",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
         "deleteForumTopic": M(
@@ -352,12 +350,16 @@ METHODS: Final = MappingProxyType(
         ),
         "deleteStickerFromSet": M(
             "deleteStickerFromSet",
-            (F("sticker", "String", True),),
+            (
+                F("sticker", "String", True),
+            ),
             "Boolean",
         ),
         "deleteStickerSet": M(
             "deleteStickerSet",
-            (F("name", "String", True),),
+            (
+                F("name", "String", True),
+            ),
             "Boolean",
         ),
         "deleteStory": M(
@@ -370,7 +372,9 @@ METHODS: Final = MappingProxyType(
         ),
         "deleteWebhook": M(
             "deleteWebhook",
-            (F("drop_pending_updates", "Boolean", False),),
+            (
+                F("drop_pending_updates", "Boolean", False),
+            ),
             "Boolean",
         ),
         "editChatInviteLink": M(
@@ -518,7 +522,9 @@ METHODS: Final = MappingProxyType(
         ),
         "exportChatInviteLink": M(
             "exportChatInviteLink",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "String",
         ),
         "forwardMessage": M(
@@ -550,11 +556,7 @@ METHODS: Final = MappingProxyType(
             ),
             "Array of MessageId",
         ),
-        "getAvailableGifts": M(
-            "getAvailableGifts",
-            (),
-            "Gifts",
-        ),
+        "getAvailableGifts": M("getAvailableGifts", (), "Gifts"),
         "getBusinessAccountGifts": M(
             "getBusinessAccountGifts",
             (
@@ -574,17 +576,23 @@ METHODS: Final = MappingProxyType(
         ),
         "getBusinessAccountStarBalance": M(
             "getBusinessAccountStarBalance",
-            (F("business_connection_id", "String", True),),
+            (
+                F("business_connection_id", "String", True),
+            ),
             "StarAmount",
         ),
         "getBusinessConnection": M(
             "getBusinessConnection",
-            (F("business_connection_id", "String", True),),
+            (
+                F("business_connection_id", "String", True),
+            ),
             "BusinessConnection",
         ),
         "getChat": M(
             "getChat",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "ChatFullInfo",
         ),
         "getChatAdministrators": M(
@@ -622,29 +630,33 @@ METHODS: Final = MappingProxyType(
         ),
         "getChatMemberCount": M(
             "getChatMemberCount",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Integer",
         ),
         "getChatMenuButton": M(
             "getChatMenuButton",
-            (F("chat_id", "Integer", False),),
+            (
+                F("chat_id", "Integer", False),
+            ),
             "MenuButton",
         ),
         "getCustomEmojiStickers": M(
             "getCustomEmojiStickers",
-            (F("custom_emoji_ids", "Array of String", True),),
+            (
+                F("custom_emoji_ids", "Array of String", True),
+            ),
             "Array of Sticker",
         ),
         "getFile": M(
             "getFile",
-            (F("file_id", "String", True),),
+            (
+                F("file_id", "String", True),
+            ),
             "File",
         ),
-        "getForumTopicIconStickers": M(
-            "getForumTopicIconStickers",
-            (),
-            "Array of Sticker",
-        ),
+        "getForumTopicIconStickers": M("getForumTopicIconStickers", (), "Array of Sticker"),
         "getGameHighScores": M(
             "getGameHighScores",
             (
@@ -657,19 +669,19 @@ METHODS: Final = MappingProxyType(
         ),
         "getManagedBotAccessSettings": M(
             "getManagedBotAccessSettings",
-            (F("user_id", "Integer", True),),
+            (
+                F("user_id", "Integer", True),
+            ),
             "BotAccessSettings",
         ),
         "getManagedBotToken": M(
             "getManagedBotToken",
-            (F("user_id", "Integer", True),),
+            (
+                F("user_id", "Integer", True),
+            ),
             "String",
         ),
-        "getMe": M(
-            "getMe",
-            (),
-            "User",
-        ),
+        "getMe": M("getMe", (), "User"),
         "getMyCommands": M(
             "getMyCommands",
             (
@@ -680,29 +692,33 @@ METHODS: Final = MappingProxyType(
         ),
         "getMyDefaultAdministratorRights": M(
             "getMyDefaultAdministratorRights",
-            (F("for_channels", "Boolean", False),),
+            (
+                F("for_channels", "Boolean", False),
+            ),
             "ChatAdministratorRights",
         ),
         "getMyDescription": M(
             "getMyDescription",
-            (F("language_code", "String", False),),
+            (
+                F("language_code", "String", False),
+            ),
             "BotDescription",
         ),
         "getMyName": M(
             "getMyName",
-            (F("language_code", "String", False),),
+            (
+                F("language_code", "String", False),
+            ),
             "BotName",
         ),
         "getMyShortDescription": M(
             "getMyShortDescription",
-            (F("language_code", "String", False),),
+            (
+                F("language_code", "String", False),
+            ),
             "BotShortDescription",
         ),
-        "getMyStarBalance": M(
-            "getMyStarBalance",
-            (),
-            "StarAmount",
-        ),
+        "getMyStarBalance": M("getMyStarBalance", (), "StarAmount"),
         "getStarTransactions": M(
             "getStarTransactions",
             (
@@ -713,7 +729,9 @@ METHODS: Final = MappingProxyType(
         ),
         "getStickerSet": M(
             "getStickerSet",
-            (F("name", "String", True),),
+            (
+                F("name", "String", True),
+            ),
             "StickerSet",
         ),
         "getUpdates": M(
@@ -775,11 +793,7 @@ METHODS: Final = MappingProxyType(
             ),
             "UserProfilePhotos",
         ),
-        "getWebhookInfo": M(
-            "getWebhookInfo",
-            (),
-            "WebhookInfo",
-        ),
+        "getWebhookInfo": M("getWebhookInfo", (), "WebhookInfo"),
         "giftPremiumSubscription": M(
             "giftPremiumSubscription",
             (
@@ -794,19 +808,19 @@ METHODS: Final = MappingProxyType(
         ),
         "hideGeneralForumTopic": M(
             "hideGeneralForumTopic",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
         "leaveChat": M(
             "leaveChat",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
-        "logOut": M(
-            "logOut",
-            (),
-            "Boolean",
-        ),
+        "logOut": M("logOut", (), "Boolean"),
         "pinChatMessage": M(
             "pinChatMessage",
             (
@@ -884,17 +898,17 @@ METHODS: Final = MappingProxyType(
         ),
         "removeChatVerification": M(
             "removeChatVerification",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
-        "removeMyProfilePhoto": M(
-            "removeMyProfilePhoto",
-            (),
-            "Boolean",
-        ),
+        "removeMyProfilePhoto": M("removeMyProfilePhoto", (), "Boolean"),
         "removeUserVerification": M(
             "removeUserVerification",
-            (F("user_id", "Integer", True),),
+            (
+                F("user_id", "Integer", True),
+            ),
             "Boolean",
         ),
         "reopenForumTopic": M(
@@ -907,12 +921,16 @@ METHODS: Final = MappingProxyType(
         ),
         "reopenGeneralForumTopic": M(
             "reopenGeneralForumTopic",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
         "replaceManagedBotToken": M(
             "replaceManagedBotToken",
-            (F("user_id", "Integer", True),),
+            (
+                F("user_id", "Integer", True),
+            ),
             "String",
         ),
         "replaceStickerInSet": M(
@@ -999,11 +1017,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1028,11 +1042,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1085,11 +1095,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1107,11 +1113,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1134,11 +1136,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1228,11 +1226,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1255,11 +1249,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1270,11 +1260,7 @@ METHODS: Final = MappingProxyType(
                 F("chat_id", "Integer or String", True),
                 F("message_thread_id", "Integer", False),
                 F("direct_messages_topic_id", "Integer", False),
-                F(
-                    "media",
-                    "Array of InputMediaAudio or Array of InputMediaDocument or Array of InputMediaLivePhoto or Array of InputMediaPhoto or Array of InputMediaVideo",
-                    True,
-                ),
+                F("media", "Array of InputMediaAudio or Array of InputMediaDocument or Array of InputMediaLivePhoto or Array of InputMediaPhoto or Array of InputMediaVideo", True),
                 F("disable_notification", "Boolean", False),
                 F("protect_content", "Boolean", False),
                 F("allow_paid_broadcast", "Boolean", False),
@@ -1300,11 +1286,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1339,11 +1321,7 @@ METHODS: Final = MappingProxyType(
                 F("allow_paid_broadcast", "Boolean", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1366,11 +1344,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1410,11 +1384,7 @@ METHODS: Final = MappingProxyType(
                 F("allow_paid_broadcast", "Boolean", False),
                 F("message_effect_id", "String", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1432,11 +1402,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1465,11 +1431,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1494,11 +1456,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1528,11 +1486,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1553,11 +1507,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1579,11 +1529,7 @@ METHODS: Final = MappingProxyType(
                 F("message_effect_id", "String", False),
                 F("suggested_post_parameters", "SuggestedPostParameters", False),
                 F("reply_parameters", "ReplyParameters", False),
-                F(
-                    "reply_markup",
-                    "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply",
-                    False,
-                ),
+                F("reply_markup", "InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove or ForceReply", False),
             ),
             "Message",
         ),
@@ -1772,7 +1718,9 @@ METHODS: Final = MappingProxyType(
         ),
         "setMyProfilePhoto": M(
             "setMyProfilePhoto",
-            (F("photo", "InputProfilePhoto", True),),
+            (
+                F("photo", "InputProfilePhoto", True),
+            ),
             "Boolean",
         ),
         "setMyShortDescription": M(
@@ -1921,12 +1869,16 @@ METHODS: Final = MappingProxyType(
         ),
         "unhideGeneralForumTopic": M(
             "unhideGeneralForumTopic",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
         "unpinAllChatMessages": M(
             "unpinAllChatMessages",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
         "unpinAllForumTopicMessages": M(
@@ -1939,7 +1891,9 @@ METHODS: Final = MappingProxyType(
         ),
         "unpinAllGeneralForumTopicMessages": M(
             "unpinAllGeneralForumTopicMessages",
-            (F("chat_id", "Integer or String", True),),
+            (
+                F("chat_id", "Integer or String", True),
+            ),
             "Boolean",
         ),
         "unpinChatMessage": M(

@@ -45,8 +45,12 @@ def render(spec: dict[str, Any]) -> str:
         method = spec["methods"][name]
         returns = " or ".join(method.get("returns", []))
         q = json.dumps(name)
+        fields = method.get("fields", [])
+        if not fields:
+            out.append(f"        {q}: M({q}, (), {json.dumps(returns)}),\n")
+            continue
         out.append(f"        {q}: M(\n            {q},\n            (\n")
-        for field in method.get("fields", []):
+        for field in fields:
             type_str = " or ".join(field["types"])
             name_, req = json.dumps(field["name"]), field["required"]
             out.append(f"                F({name_}, {json.dumps(type_str)}, {req!r}),\n")
