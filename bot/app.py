@@ -17,7 +17,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import errors, start, updates
+from bot.handlers import errors, fallback, start, updates
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
 from bot.storage.db import create_engine
@@ -28,8 +28,9 @@ from bot.telegram.outbox_sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
-# One module per flow, each with `register(app)`; order only matters for handler groups.
-HANDLER_MODULES: Sequence[ModuleType] = (updates, errors, start)
+# One module per flow, each with `register(app)`. Within a handler group the first matching
+# handler wins, so `fallback` (what nothing else claimed) comes last.
+HANDLER_MODULES: Sequence[ModuleType] = (updates, errors, start, fallback)
 
 OUTBOX_POLL_SECONDS = 1.0
 RATE_LIMIT_RETRIES = 10

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.db import create_engine
 
-# pytest_plugins for the Stripe fixtures is added once tests/fixtures/stripe.py lands.
+pytest_plugins = ["tests.fixtures.stripe", "tests.harness"]
 
 POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN")
-POSTGRES_SKIP = "PostgreSQL tests need TEST_POSTGRES_DSN (CI sets it; .ci/run does when 5432 answers)"
+POSTGRES_SKIP = (
+    "PostgreSQL tests need TEST_POSTGRES_DSN (CI sets it; .ci/run does when 5432 answers)"
+)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ async def record_handled(update: Update, context: AnyContext) -> None:
     dependencies = deps(context)
     async with dependencies.uow() as uow:
         await uow.updates.claim(update.update_id, dependencies.clock.now())
-    if dependencies.outbox is not None:
+    if dependencies.outbox is not None and context.application.running:
         context.application.create_task(dependencies.outbox.drain(), name="outbox-drain")
 
 

@@ -1,0 +1,67 @@
+"""End-to-end harness: the simulator, a fresh database and the real Application per test.
+
+Tests act as people through the simulator's people API (`send`, `tap`, `expect`, `pay`, ...)
+and move time with the fake clock; `harness.bot.restart()` restarts the bot on the same data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.local import LocalBot, local_settings, sqlite_url
+from bot.sim import BotMessage, FloodLimits, Person, SimServer, Tap
+
+
+@dataclass
+class Harness:
+    sim: SimServer
+    bot: LocalBot
+    clock: FakeClock
+
+    def user(self, username: str, **kwargs: Any) -> Person:
+        return self.sim.user(username, **kwargs)
+
+    async def forge_tap(self, person: Person, message: BotMessage, data: str) -> Tap:
+        """Press a button with hand-crafted callback_data, as a forger's client could."""
+        world = self.sim.world
+        original = world.get_message(person.private_chat, message.message_id)
+        query_id = world.new_query_id()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        world.answers[query_id] = future
+        payload = {
+            "id": query_id,
+            "from": person.user.to_api(),
+            "message": copy.deepcopy(original),
+            "chat_instance": "forged",
+            "data": data,
+        }
+        update = await world.updates.push("callback_query", payload)
+        return Tap(query_id, update or {}, future)
+
+
+async def start_harness(
+    folder: Path, database_url: str | None = None, **settings: Any
+) -> tuple[SimServer, LocalBot, FakeClock]:
+    sim = await SimServer(flood_limits=FloodLimits.off(), pre_checkout_timeout=5.0).start()
+    clock = FakeClock()
+    bot = LocalBot(local_settings(sim, database_url or sqlite_url(folder), **settings), clock)
+    await bot.start()
+    return sim, bot, clock
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    sim, bot, clock = await start_harness(tmp_path)
+    try:
+        yield Harness(sim, bot, clock)
+    finally:
+        await bot.stop()
+        await sim.stop()
