@@ -31,7 +31,8 @@ class SimServer:
     `flood_limits` (Telegram's by default; `FloodLimits.off()` for fast end-to-end tests),
     `clock` (monotonic seconds for the flood buckets), `now` (unix time for `date` fields),
     `pre_checkout_timeout` (10 s as Telegram), `webhook_retry_delay`, `privacy_mode`,
-    `inline_feedback`, `stripe_api_base` + `stripe_secret_key` (real provider charges),
+    `inline_feedback`, `long_poll_cap` (cut long polls short, so a bot under test stops fast),
+    `stripe_api_base` + `stripe_secret_key` (real provider charges),
     `host`, `port` (0 = a free port).
     """
 
@@ -48,6 +49,7 @@ class SimServer:
         webhook_retry_delay: float = 0.5,
         privacy_mode: bool = True,
         inline_feedback: bool = True,
+        long_poll_cap: float | None = None,
         stripe_api_base: str | None = None,
         stripe_secret_key: str | None = None,
         host: str = "127.0.0.1",
@@ -62,6 +64,7 @@ class SimServer:
             webhook_retry_delay=webhook_retry_delay,
             privacy_mode=privacy_mode,
             inline_feedback=inline_feedback,
+            long_poll_cap=long_poll_cap,
             stripe_api_base=stripe_api_base,
             stripe_secret_key=stripe_secret_key,
         )
@@ -76,7 +79,7 @@ class SimServer:
         """Listen on host:port (a free port when 0); sets `url`."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.add_routes(ApiHandlers(self.world, self.bot_token, build_registry()).routes())
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()

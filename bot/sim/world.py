@@ -48,6 +48,7 @@ class Options:
     webhook_retry_delay: float = 0.5
     privacy_mode: bool = True
     inline_feedback: bool = True
+    long_poll_cap: float | None = None
     stripe_api_base: str | None = None
     stripe_secret_key: str | None = None
 

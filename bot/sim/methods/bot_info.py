@@ -41,6 +41,8 @@ async def get_updates(world: World, params: dict[str, Any]) -> list[dict[str, An
     if "allowed_updates" in params:
         world.updates.allowed_updates = params["allowed_updates"] or None
     timeout = max(0, params.get("timeout", 0))
+    if world.options.long_poll_cap is not None:
+        timeout = min(timeout, world.options.long_poll_cap)
     return await world.updates.get(params.get("offset"), limit, timeout)
 
 
