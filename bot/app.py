@@ -17,9 +17,10 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import errors, fallback, start, updates
+from bot.handlers import conversation, errors, fallback, start, updates
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
+from bot.services.progress import ProgressStore
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # One module per flow, each with `register(app)`. Within a handler group the first matching
 # handler wins, so `fallback` (what nothing else claimed) comes last.
-HANDLER_MODULES: Sequence[ModuleType] = (updates, errors, start, fallback)
+HANDLER_MODULES: Sequence[ModuleType] = (updates, errors, start, conversation, fallback)
 
 OUTBOX_POLL_SECONDS = 1.0
 RATE_LIMIT_RETRIES = 10
@@ -58,11 +59,14 @@ def build_application(
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     app: AnyApplication = builder.build()
+    clock = clock or SystemClock()
+    uow = SqlUnitOfWorkFactory(engine)
     deps = Deps(
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock,
         catalogs=catalogs or Catalogs.load(),
-        uow=SqlUnitOfWorkFactory(engine),
+        uow=uow,
+        progress=ProgressStore(uow, clock),
     )
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine

@@ -28,7 +28,7 @@ def local_settings(sim: SimServer, database_url: str, **overrides: Any) -> Setti
         "bot_username": sim.bot_username,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def sqlite_url(folder: Path) -> str:

@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n.catalogs import Catalogs, Translator
 from bot.services.ports import UnitOfWorkFactory
+from bot.services.progress import Progress, ProgressStore
 from bot.telegram.outbox_sender import OutboxSender, RendererRegistry
 
 DEPS_KEY = "gigbroker.deps"
@@ -27,6 +28,8 @@ AnyContext = CallbackContext[Any, Any, Any, Any]
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 # `t.me/<bot>?start=<prefix>_<rest>` is routed to the handler registered for <prefix>.
 DeepLinkHandler = Callable[[Update, AnyContext, str], Awaitable[None]]
+# A message from a user whose stored progress names this flow.
+StepHandler = Callable[[Update, AnyContext, Progress], Awaitable[None]]
 
 
 @dataclass
@@ -35,11 +38,13 @@ class Deps:
     clock: Clock
     catalogs: Catalogs
     uow: UnitOfWorkFactory
+    progress: ProgressStore
     callbacks: CallbackRegistry = field(default_factory=CallbackRegistry)
     renderers: RendererRegistry = field(default_factory=RendererRegistry)
     services: dict[type[Any], Any] = field(default_factory=dict)
     outbox: OutboxSender | None = None
     deep_links: dict[str, DeepLinkHandler] = field(default_factory=dict)
+    steps: dict[str, StepHandler] = field(default_factory=dict)
     bot_username: str = ""
 
     def service(self, kind: type[T]) -> T:

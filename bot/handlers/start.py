@@ -80,10 +80,8 @@ async def help_command(update: Update, context: AnyContext) -> None:
 
 async def cancel(update: Update, context: AnyContext) -> None:
     _ = translator(update, context)
-    dependencies = deps(context)
     if update.effective_user is not None:
-        async with dependencies.uow() as uow:
-            await uow.persistence.delete("progress", str(update.effective_user.id))
+        await deps(context).progress.clear(update.effective_user.id)
     if update.effective_message:
         await update.effective_message.reply_html(
             _("Stopped. Nothing was saved from the unfinished step. /start opens the menu.")

@@ -22,6 +22,12 @@ class SqlPersistenceRepository:
         )
         return {key: data for key, data in rows.all()}
 
+    async def get(self, kind: str, key: str) -> Any:
+        query = select(persistence.c.data).where(
+            persistence.c.kind == kind, persistence.c.key == key
+        )
+        return (await self._connection.execute(query)).scalar_one_or_none()
+
     async def save(self, kind: str, key: str, data: Any, now: datetime) -> None:
         inserted = await insert_ignoring_conflict(
             self._connection,
