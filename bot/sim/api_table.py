@@ -14,6 +14,7 @@ from bot.sim.api_spec import MethodSpec as M
 
 API_VERSION: Final = "10.1"
 
+# fmt: off
 METHODS: Final = MappingProxyType(
     {
         "addStickerToSet": M(
@@ -1942,3 +1943,4 @@ METHODS: Final = MappingProxyType(
         ),
     }
 )
+# fmt: on

@@ -32,6 +32,7 @@ from bot.sim.api_spec import MethodSpec as M
 
 API_VERSION: Final = "{version}"
 
+# fmt: off
 METHODS: Final = MappingProxyType(
     {{
 '''
@@ -55,7 +56,7 @@ def render(spec: dict[str, Any]) -> str:
             name_, req = json.dumps(field["name"]), field["required"]
             out.append(f"                F({name_}, {json.dumps(type_str)}, {req!r}),\n")
         out.append(f"            ),\n            {json.dumps(returns)},\n        ),\n")
-    out.append("    }\n)\n")
+    out.append("    }\n)\n# fmt: on\n")
     return "".join(out)
 
 
