@@ -81,7 +81,9 @@ class GigLimits:
     review_comment_min: int = 0
     review_comment_max: int = 1000
     #: Allowed price per currency in minor units, inclusive; a currency not here is refused.
-    price_ranges: Mapping[str, tuple[int, int]] = field(default_factory=_default_price_ranges)
+    price_ranges: Mapping[str, tuple[int, int]] = field(
+        default_factory=_default_price_ranges, hash=False
+    )
 
     def __post_init__(self) -> None:
         for currency, (low, high) in self.price_ranges.items():

@@ -299,3 +299,9 @@ def test_the_readme_table_quotes_the_limits() -> None:
     markdown = limits_markdown(GigLimits(title_max=90))
     assert markdown.startswith("| What | Allowed |")
     assert "| Title | 15–90 characters |" in markdown
+
+
+def test_limits_are_hashable_for_caching() -> None:
+    assert hash(GigLimits()) == hash(DEFAULT_LIMITS)
+    assert GigLimits() == DEFAULT_LIMITS
+    assert GigLimits(price_ranges={"USD": (1, 2)}) != DEFAULT_LIMITS
