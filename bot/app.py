@@ -20,6 +20,8 @@ from bot.config import Settings
 from bot.handlers import conversation, errors, fallback, start, updates
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
+from bot.payments.gateway import PaymentGateway
+from bot.payments.stripe_gateway import StripeGateway
 from bot.services.progress import ProgressStore
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
@@ -42,6 +44,7 @@ def build_application(
     *,
     clock: Clock | None = None,
     catalogs: Catalogs | None = None,
+    gateway: PaymentGateway | None = None,
     migrate_on_start: bool = True,
 ) -> AnyApplication:
     token = settings.token
@@ -67,6 +70,7 @@ def build_application(
         catalogs=catalogs or Catalogs.load(),
         uow=uow,
         progress=ProgressStore(uow, clock),
+        gateway=gateway or _stripe_gateway(settings),
     )
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
@@ -74,6 +78,15 @@ def build_application(
     for module in HANDLER_MODULES:
         module.register(app)
     return app
+
+
+def _stripe_gateway(settings: Settings) -> PaymentGateway | None:
+    """The real Stripe gateway when a secret key is set; without one, card payouts are off."""
+    if settings.stripe_secret_key is None:
+        return None
+    return StripeGateway(
+        settings.stripe_secret_key.get_secret_value(), api_base=settings.stripe_api_base
+    )
 
 
 async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -96,6 +109,9 @@ async def _post_init(app: AnyApplication) -> None:
 
 
 async def _post_shutdown(app: AnyApplication) -> None:
+    gateway = deps_of(app).gateway
+    if isinstance(gateway, StripeGateway):
+        await gateway.close()
     await app.bot_data["gigbroker.engine"].dispose()
 
 

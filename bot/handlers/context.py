@@ -17,6 +17,7 @@ from bot.callbacks import CallbackRegistry
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n.catalogs import Catalogs, Translator
+from bot.payments.gateway import PaymentGateway
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.progress import Progress, ProgressStore
 from bot.telegram.outbox_sender import OutboxSender, RendererRegistry
@@ -39,6 +40,7 @@ class Deps:
     catalogs: Catalogs
     uow: UnitOfWorkFactory
     progress: ProgressStore
+    gateway: PaymentGateway | None = None
     callbacks: CallbackRegistry = field(default_factory=CallbackRegistry)
     renderers: RendererRegistry = field(default_factory=RendererRegistry)
     services: dict[type[Any], Any] = field(default_factory=dict)
