@@ -64,7 +64,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def sim(clock: FakeClock) -> AsyncIterator[SimServer]:
-    server = SimServer(flood_limits=FloodLimits.off(), clock=clock, pre_checkout_timeout=0.5,
+    server = SimServer(flood_limits=FloodLimits.off(), clock=clock, pre_checkout_timeout=0.2,
                        webhook_retry_delay=0.05, long_poll_cap=0.05)
     await server.start()
     yield server
