@@ -75,7 +75,7 @@ ACTS: Sequence[Act] = (act_welcome,)
 async def play_demo(out: Print = print, acts: Sequence[Act] = ACTS) -> int:
     """Play every act; returns the process exit code (0 when the whole deal went through)."""
     with tempfile.TemporaryDirectory(prefix="gigbroker-demo-") as folder:
-        sim = await SimServer(flood_limits=FloodLimits.off()).start()
+        sim = await SimServer(flood_limits=FloodLimits.off(), long_poll_cap=0.2).start()
         clock = FakeClock(SystemClock().now())
         bot = LocalBot(local_settings(sim, sqlite_url(Path(folder))), clock)
         await bot.start()

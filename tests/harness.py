@@ -50,7 +50,9 @@ class Harness:
 async def start_harness(
     folder: Path, database_url: str | None = None, **settings: Any
 ) -> tuple[SimServer, LocalBot, FakeClock]:
-    sim = await SimServer(flood_limits=FloodLimits.off(), pre_checkout_timeout=5.0).start()
+    sim = await SimServer(
+        flood_limits=FloodLimits.off(), pre_checkout_timeout=5.0, long_poll_cap=0.05
+    ).start()
     clock = FakeClock()
     bot = LocalBot(local_settings(sim, database_url or sqlite_url(folder), **settings), clock)
     await bot.start()
