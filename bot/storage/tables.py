@@ -177,6 +177,10 @@ orders = Table(
     _ts("delivered_at"),
     _ts("auto_complete_at"),
     _ts("closed_at"),
+    # Set when the provider refused a refund or a payout for good: the sweeps stop retrying
+    # it and an operator decides (migration 0003).
+    Column("refund_error", Text),
+    Column("payout_error", Text),
     CheckConstraint("total_minor > 0", name="total_positive"),
     Index("ix_orders_buyer", "buyer_id", "status"),
     Index("ix_orders_seller", "seller_id", "status"),
@@ -265,6 +269,15 @@ processed_updates = Table(
     metadata,
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     _ts("processed_at", nullable=False),
+)
+
+# Stripe webhook events already applied: each event id is applied once (migration 0003).
+stripe_events = Table(
+    "stripe_events",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("type", String(64), nullable=False),
+    _ts("received_at", nullable=False),
 )
 
 # Conversation state and PTB persistence (a user's progress only; never gigs, orders or money).
