@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from bot.domain.ledger import LedgerTransaction
 from bot.domain.user import UserProfile
 
 
@@ -93,6 +94,10 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     updates: ProcessedUpdateRepository
     persistence: PersistenceRepository
+    orders: OrderRepository
+    order_events: OrderEventRepository
+    ledger: LedgerRepository
+    stripe_events: StripeEventRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -106,3 +111,141 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# orders, their events, the ledger and Stripe events (issue 5)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """An order as `place_order` creates it: prices and the bought package frozen."""
+
+    gig_id: int
+    buyer_id: int
+    seller_id: int
+    rail: str
+    currency: str
+    snapshot: Mapping[str, Any]
+    answers: Mapping[str, Any]
+    subtotal_minor: int
+    service_fee_minor: int
+    small_order_fee_minor: int
+    total_minor: int
+    delivery_days: int
+    revisions_allowed: int | None
+    confirm_key: str
+    created_at: datetime
+    expires_at: datetime
+    source_chat_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """A stored order; `version` grows with every change (optimistic concurrency)."""
+
+    id: int
+    gig_id: int
+    buyer_id: int
+    seller_id: int
+    status: str
+    rail: str
+    currency: str
+    snapshot: Mapping[str, Any]
+    answers: Mapping[str, Any]
+    subtotal_minor: int
+    service_fee_minor: int
+    small_order_fee_minor: int
+    total_minor: int
+    delivery_days: int
+    revisions_allowed: int | None
+    revisions_used: int
+    seller_started: bool
+    source_chat_id: int | None
+    confirm_key: str | None
+    telegram_charge_id: str | None
+    provider_charge_id: str | None
+    version: int
+    created_at: datetime
+    expires_at: datetime | None
+    paid_at: datetime | None
+    decline_until: datetime | None
+    due_at: datetime | None
+    delivered_at: datetime | None
+    auto_complete_at: datetime | None
+    closed_at: datetime | None
+    refund_error: str | None
+    payout_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEventRecord:
+    order_id: int
+    event: str
+    actor: str
+    actor_user_id: int | None
+    from_status: str | None
+    to_status: str
+    data: Mapping[str, Any]
+    created_at: datetime
+
+
+class OrderRepository(Protocol):
+    async def create(self, order: NewOrder) -> tuple[OrderRecord, bool]:
+        """Insert unless `confirm_key` exists; returns (the order, whether it was created)."""
+        ...
+
+    async def get(self, order_id: int) -> OrderRecord | None: ...
+
+    async def get_for_update(self, order_id: int) -> OrderRecord | None:
+        """Read and lock the row until the unit of work ends (FOR UPDATE on PostgreSQL)."""
+        ...
+
+    async def get_by_charge(self, telegram_charge_id: str) -> OrderRecord | None: ...
+
+    async def get_by_provider_charge(self, provider_charge_id: str) -> OrderRecord | None: ...
+
+    async def update(self, order_id: int, expected_version: int, **fields: Any) -> bool:
+        """Write `fields` and bump the version, only if the version is still `expected_version`."""
+        ...
+
+    async def expired_unpaid(self, now: datetime, limit: int) -> Sequence[int]: ...
+
+    async def awaiting_refund(self, limit: int) -> Sequence[int]:
+        """Cancelled orders whose payment is in escrow and not yet refunded nor failed."""
+        ...
+
+    async def awaiting_payout(self, released_before: datetime, limit: int) -> Sequence[int]:
+        """Released card orders, cleared before the date, with no payout and no payout error."""
+        ...
+
+
+class OrderEventRepository(Protocol):
+    async def append(self, event: OrderEventRecord) -> None: ...
+
+    async def for_order(self, order_id: int) -> Sequence[OrderEventRecord]: ...
+
+
+class LedgerRepository(Protocol):
+    async def record(self, transaction: LedgerTransaction, now: datetime) -> bool:
+        """Write a balanced transaction once by its key; False when the key already exists."""
+        ...
+
+    async def has(self, key: str) -> bool: ...
+
+    async def balance(self, account: str, currency: str) -> int: ...
+
+    async def balances(self, account_prefix: str = "") -> dict[tuple[str, str], int]: ...
+
+    async def order_transactions(self, order_id: int) -> Sequence[LedgerTransaction]: ...
+
+
+class StripeEventRepository(Protocol):
+    async def claim(self, event_id: str, event_type: str, now: datetime) -> bool:
+        """True the first time an event id is seen (in the caller's transaction)."""
+        ...
+
+    async def set_payouts_enabled(self, account_id: str, enabled: bool, now: datetime) -> int:
+        """`account.updated`: mirror the connected account's payout state on its user."""
+        ...

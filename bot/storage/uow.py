@@ -13,12 +13,18 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.services.ports import (
+    LedgerRepository,
+    OrderEventRepository,
+    OrderRepository,
     OutboxRepository,
     PersistenceRepository,
     ProcessedUpdateRepository,
+    StripeEventRepository,
     UserRepository,
 )
 from bot.storage.db import READ_ONLY_OPTION
+from bot.storage.repositories.ledger import SqlLedgerRepository, SqlStripeEventRepository
+from bot.storage.repositories.orders import SqlOrderEventRepository, SqlOrderRepository
 from bot.storage.repositories.outbox import SqlOutboxRepository
 from bot.storage.repositories.persistence import SqlPersistenceRepository
 from bot.storage.repositories.updates import SqlProcessedUpdateRepository
@@ -31,6 +37,10 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     updates: ProcessedUpdateRepository
     persistence: PersistenceRepository
+    orders: OrderRepository
+    order_events: OrderEventRepository
+    ledger: LedgerRepository
+    stripe_events: StripeEventRepository
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -57,6 +67,10 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(connection)
         self.updates = SqlProcessedUpdateRepository(connection)
         self.persistence = SqlPersistenceRepository(connection)
+        self.orders = SqlOrderRepository(connection)
+        self.order_events = SqlOrderEventRepository(connection)
+        self.ledger = SqlLedgerRepository(connection)
+        self.stripe_events = SqlStripeEventRepository(connection)
 
     async def __aexit__(
         self,
