@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.sim import FloodLimits, Person, SimServer
+from tests.fixtures.stripe import STRIPE_TEST_SECRET_KEY
 from tests.sim.conftest import Api
 
 INVOICE: dict[str, Any] = {
@@ -25,7 +22,10 @@ INVOICE: dict[str, Any] = {
     "prices": [{"label": "Logo", "amount": 2500}],
 }
 STARS = {
-    **INVOICE, "currency": "XTR", "provider_token": "", "prices": [{"label": "L", "amount": 50}]
+    **INVOICE,
+    "currency": "XTR",
+    "provider_token": "",
+    "prices": [{"label": "L", "amount": 50}],
 }
 
 
@@ -74,8 +74,12 @@ async def answer_pre_checkouts(api: Api, sim: SimServer, ok: bool) -> None:
             offset = update["update_id"] + 1
             if "pre_checkout_query" in update:
                 query = update["pre_checkout_query"]
-                await api.ok("answerPreCheckoutQuery", pre_checkout_query_id=query["id"], ok=ok,
-                             error_message=None if ok else "Sold out")
+                await api.ok(
+                    "answerPreCheckoutQuery",
+                    pre_checkout_query_id=query["id"],
+                    ok=ok,
+                    error_message=None if ok else "Sold out",
+                )
                 return
 
 
@@ -92,14 +96,16 @@ async def test_pay_star_invoice_and_refund_once(api: Api, sim: SimServer, alice:
     assert result.message["from"]["id"] == alice.id and result.message["chat"]["id"] == alice.id
     charge_id = result.telegram_payment_charge_id
     assert sim.updates_sent[-1]["message"]["successful_payment"] == payment
-    assert await api.ok("refundStarPayment", user_id=alice.id,
-                        telegram_payment_charge_id=charge_id) is True
-    assert await api.error("refundStarPayment", user_id=alice.id,
-                           telegram_payment_charge_id=charge_id) == (
-        400, "Bad Request: CHARGE_ALREADY_REFUNDED")
-    assert await api.error("refundStarPayment", user_id=alice.id,
-                           telegram_payment_charge_id="nope") == (
-        400, "Bad Request: CHARGE_NOT_FOUND")
+    assert (
+        await api.ok("refundStarPayment", user_id=alice.id, telegram_payment_charge_id=charge_id)
+        is True
+    )
+    assert await api.error(
+        "refundStarPayment", user_id=alice.id, telegram_payment_charge_id=charge_id
+    ) == (400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+    assert await api.error(
+        "refundStarPayment", user_id=alice.id, telegram_payment_charge_id="nope"
+    ) == (400, "Bad Request: CHARGE_NOT_FOUND")
     assert [c.telegram_payment_charge_id for c in sim.star_refunds] == [charge_id]
 
 
@@ -122,37 +128,14 @@ async def test_unanswered_pre_checkout_times_out(sim: SimServer, alice: Person) 
     assert "pre_checkout_query" in sim.updates_sent[-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def localstripe_url() -> Iterator[str]:
-    exe = shutil.which("localstripe")
-    if exe is None:
-        pytest.skip("localstripe is not installed")
-    port = _free_port()
-    proc = subprocess.Popen([exe, "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(5)
-
-
 @pytest.fixture
 async def stripe_sim(localstripe_url: str) -> AsyncIterator[SimServer]:
-    server = SimServer(flood_limits=FloodLimits.off(), stripe_api_base=localstripe_url,
-                       stripe_secret_key="sk_test_sim", long_poll_cap=0.05)
+    server = SimServer(
+        flood_limits=FloodLimits.off(),
+        stripe_api_base=localstripe_url,
+        stripe_secret_key=STRIPE_TEST_SECRET_KEY,
+        long_poll_cap=0.05,
+    )
     async with server:
         yield server
 
