@@ -103,7 +103,17 @@ gigs = Table(
     _ts("published_at"),
     Index("ix_gigs_seller_status", "seller_id", "status"),
     Index("ix_gigs_status_category", "status", "category"),
+    Index("ix_gigs_status_published", "status", "published_at"),  # migration 0004
 )
+
+# The search index on gigs is dialect-specific DDL (migration 0004) that Core tables cannot
+# express: on SQLite the FTS5 table `gigs_fts` (plus its shadow tables `gigs_fts_*`) kept in
+# step by triggers; on PostgreSQL the generated column `gigs.search_vector` (tsvector, GIN).
+# The schema test skips exactly these; `bot/matching/sql_index.py` is what reads them.
+SEARCH_INDEX_COLUMNS: dict[str, dict[str, frozenset[str]]] = {
+    "postgresql": {"gigs": frozenset({"search_vector"})},
+}
+SEARCH_INDEX_TABLE_PREFIX = "gigs_fts"
 
 gig_packages = Table(
     "gig_packages",
