@@ -44,6 +44,7 @@ class SqlOrderRepository:
         values = {name: getattr(order, name) for name in NewOrder.__slots__}
         values["snapshot"] = dict(order.snapshot)
         values["answers"] = dict(order.answers)
+        values["status"] = "awaiting_payment"  # every order starts there (see domain.order)
         created = await insert_ignoring_conflict(self._connection, orders, values)
         row = (
             (

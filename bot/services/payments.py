@@ -1,0 +1,187 @@
+"""Telegram payments: the pre-checkout re-check and the successful payment.
+
+`check_pre_checkout` must answer within Telegram's 10 seconds, so it only reads. `confirm_payment`
+is idempotent on Telegram's charge id: the same `successful_payment` delivered twice finds the
+charge already stored and records nothing. A payment that arrives for an order that is no
+longer awaiting it (expired, cancelled) is still written to the ledger, because the money did
+arrive, and handed to `RefundService`, which sends it back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.gig import GigStatus
+from bot.domain.ledger import payment_received
+from bot.domain.money import Money
+from bot.domain.order import Actor, OrderEvent, OrderStatus
+from bot.errors import Conflict, NotAllowed, NotFound
+from bot.i18n.markers import N_
+from bot.services.order_steps import alert_operators, move, notify
+from bot.services.ports import UnitOfWorkFactory
+from bot.services.refunds import RefundService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentReceived:
+    """What Telegram says was paid (from `successful_payment`)."""
+
+    order_id: int
+    buyer_id: int
+    currency: str
+    total_minor: int
+    telegram_charge_id: str
+    provider_charge_id: str
+
+
+class PaymentOutcome(StrEnum):
+    recorded = "recorded"  # the order is now in progress
+    duplicate = "duplicate"  # this charge was already recorded; nothing done
+    refunding = "refunding"  # paid too late: the money goes back to the buyer
+    unknown_order = "unknown_order"  # operators were told
+
+
+def parse_payload(payload: str) -> int:
+    """The order id in an invoice payload (`order:<id>`)."""
+    prefix, _sep, raw = payload.partition(":")
+    if prefix != "order" or not raw.isdigit():
+        raise NotFound(N_("This invoice is not one of ours."))
+    return int(raw)
+
+
+def invoice_payload(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+class PaymentService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        settings: Settings,
+        refunds: RefundService,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._settings = settings
+        self._refunds = refunds
+
+    @property
+    def _admins(self) -> Sequence[int]:
+        return self._settings.admin_ids
+
+    async def check_pre_checkout(
+        self, order_id: int, buyer_id: int, total_minor: int, currency: str
+    ) -> None:
+        """Allow the payment, or raise with the reason shown on Telegram's payment sheet."""
+        now = self._clock.now()
+        async with self._uow(read_only=True) as uow:
+            order = await uow.orders.get(order_id)
+            if order is None or order.buyer_id != buyer_id:
+                raise NotFound(N_("This order does not exist."))
+            if order.status != OrderStatus.awaiting_payment:
+                raise Conflict(N_("This order is no longer waiting for payment."))
+            if order.expires_at is not None and order.expires_at <= now:
+                raise Conflict(N_("This invoice has expired. Please order again."))
+            if order.total_minor != total_minor or order.currency != currency:
+                raise Conflict(N_("The price of this order has changed. Please order again."))
+            gig = await uow.gigs.get(order.gig_id)
+            if gig is None or gig.status is not GigStatus.live:
+                raise NotAllowed(N_("This gig is no longer available."))
+            buyer = await uow.users.get(buyer_id)
+            if buyer is not None and buyer.is_blocked:
+                raise NotAllowed(N_("Your account cannot place orders."))
+
+    async def confirm_payment(self, paid: PaymentReceived) -> PaymentOutcome:
+        now = self._clock.now()
+        amount = Money(paid.total_minor, paid.currency)
+        async with self._uow() as uow:
+            if await uow.orders.get_by_charge(paid.telegram_charge_id) is not None:
+                return PaymentOutcome.duplicate
+            order = await uow.orders.get_for_update(paid.order_id)
+            if order is None or order.telegram_charge_id is not None:
+                # No order to hold the money (or a second charge for one): a human decides.
+                await alert_operators(
+                    uow,
+                    self._admins,
+                    now,
+                    N_("Payment {charge} for order #{order_id} has no order to go to; refund it."),
+                    f"orphan:{paid.telegram_charge_id}",
+                    charge=paid.telegram_charge_id,
+                    order_id=paid.order_id,
+                )
+                return PaymentOutcome.unknown_order
+            charge_fields = {
+                "telegram_charge_id": paid.telegram_charge_id,
+                "provider_charge_id": paid.provider_charge_id or None,
+                "paid_at": now,
+            }
+            late = order.status != OrderStatus.awaiting_payment
+            if late:
+                if not await uow.orders.update(order.id, order.version, **charge_fields):
+                    raise Conflict()
+                await uow.outbox.add(notify(order.buyer_id, "order.paid_late", order), now)
+            else:
+                await move(
+                    uow,
+                    order,
+                    OrderEvent.pay,
+                    Actor.buyer,
+                    now,
+                    actor_user_id=paid.buyer_id,
+                    data={"charge": paid.telegram_charge_id},
+                    due_at=now + _days(order.delivery_days),
+                    decline_until=now + self._settings.seller_decline_window,
+                    **charge_fields,
+                )
+                due_at = (now + _days(order.delivery_days)).isoformat()
+                await uow.outbox.add(
+                    notify(
+                        order.seller_id,
+                        "order.new_for_seller",
+                        order,
+                        answers=_answers_for_seller(order.snapshot, order.answers),
+                        due_at=due_at,
+                        decline_until=(now + self._settings.seller_decline_window).isoformat(),
+                    ),
+                    now,
+                )
+                await uow.outbox.add(
+                    notify(order.buyer_id, "order.receipt", order, due_at=due_at), now
+                )
+            source = "external:stars" if order.rail == "stars" else "external:stripe"
+            await uow.ledger.record(payment_received(order.id, amount, source), now)
+        if late:
+            await self._refunds.refund_order(order.id)
+            return PaymentOutcome.refunding
+        return PaymentOutcome.recorded
+
+
+def _days(days: int) -> timedelta:
+    return timedelta(days=days)
+
+
+def _answers_for_seller(snapshot: object, answers: object) -> list[list[str]]:
+    """(question, answer) pairs in question order, as plain strings for the renderer."""
+    if not isinstance(snapshot, dict) or not isinstance(answers, dict):
+        return []
+    pairs = []
+    for index, requirement in enumerate(snapshot.get("requirements", [])):
+        answer = answers.get(str(index))
+        if answer is not None:
+            pairs.append([str(requirement.get("question", "")), _answer_text(answer)])
+    return pairs
+
+
+def _answer_text(answer: object) -> str:
+    if isinstance(answer, dict):
+        return str(answer.get("caption") or answer.get("file_name") or "📎")
+    return str(answer)
