@@ -17,7 +17,7 @@ async def world(sqlite_url: str) -> AsyncIterator[MoneyWorld]:
     engine = create_engine(sqlite_url)
     await upgrade(engine)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=sqlite_url,
         admin_ids=[ADMIN],
         payment_rails=["stripe", "stars"],

@@ -46,7 +46,7 @@ async def play(program: list[tuple[str, int, str]]) -> None:
         world = MoneyWorld(
             engine,
             Settings(
-                _env_file=None,  # type: ignore[call-arg]
+                _env_file=None,
                 database_url=url,
                 admin_ids=[ADMIN],
                 payment_rails=["stripe", "stars"],
