@@ -38,9 +38,7 @@ class SqlLedgerRepository:
             return False
         transaction_id = (
             await self._connection.execute(
-                select(ledger_transactions.c.id).where(
-                    ledger_transactions.c.key == transaction.key
-                )
+                select(ledger_transactions.c.id).where(ledger_transactions.c.key == transaction.key)
             )
         ).scalar_one()
         await self._connection.execute(
@@ -123,4 +121,3 @@ class SqlStripeEventRepository:
             .values(payouts_enabled=enabled, updated_at=now)
         )
         return int(result.rowcount)
-
