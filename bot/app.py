@@ -17,11 +17,31 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import conversation, errors, fallback, start, updates
+from bot.domain.limits import GigLimits
+from bot.domain.money import STARS
+from bot.handlers import (
+    conversation,
+    errors,
+    fallback,
+    gig_create,
+    gig_edit,
+    gig_links,
+    gig_manage,
+    payouts,
+    profile,
+    seller_menu,
+    start,
+    updates,
+)
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
 from bot.payments.gateway import PaymentGateway
 from bot.payments.stripe_gateway import StripeGateway
+from bot.services.connect_onboarding import ConnectOnboarding
+from bot.services.gig_drafts import GigCreation
+from bot.services.gig_edits import GigEditing
+from bot.services.gigs import GigService
+from bot.services.profiles import ProfileService
 from bot.services.progress import ProgressStore
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
@@ -33,7 +53,20 @@ log = logging.getLogger(__name__)
 
 # One module per flow, each with `register(app)`. Within a handler group the first matching
 # handler wins, so `fallback` (what nothing else claimed) comes last.
-HANDLER_MODULES: Sequence[ModuleType] = (updates, errors, start, conversation, fallback)
+HANDLER_MODULES: Sequence[ModuleType] = (
+    updates,
+    errors,
+    start,
+    seller_menu,
+    gig_create,
+    gig_manage,
+    gig_edit,
+    gig_links,
+    profile,
+    payouts,
+    conversation,
+    fallback,
+)
 
 OUTBOX_POLL_SECONDS = 1.0
 RATE_LIMIT_RETRIES = 10
@@ -72,12 +105,42 @@ def build_application(
         progress=ProgressStore(uow, clock),
         gateway=gateway or _stripe_gateway(settings),
     )
+    _seller_services(deps)
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
     app.bot_data["gigbroker.migrate"] = migrate_on_start
     for module in HANDLER_MODULES:
         module.register(app)
     return app
+
+
+def gig_limits(settings: Settings) -> GigLimits:
+    """The domain's gig rules with the operator's price floor and ceiling (cards and Stars)."""
+    return GigLimits(
+        price_ranges={
+            settings.currency: (settings.price_floor_minor, settings.price_ceiling_minor),
+            STARS: (settings.stars_price_floor, settings.stars_price_ceiling),
+        }
+    )
+
+
+def gig_currency(settings: Settings) -> str:
+    """Gigs are priced in the card currency, or in Stars when Stars are the only rail."""
+    return STARS if settings.payment_rails == ["stars"] else settings.currency
+
+
+def _seller_services(deps: Deps) -> None:
+    """The freelancer side: gigs, their creation and editing, profiles, Connect onboarding."""
+    gigs = GigService(deps.uow, deps.clock, gig_limits(deps.settings))
+    deps.services[GigService] = gigs
+    deps.services[GigCreation] = GigCreation(
+        deps.progress, deps.uow, gigs, gig_currency(deps.settings)
+    )
+    deps.services[GigEditing] = GigEditing(deps.progress, gigs)
+    deps.services[ProfileService] = ProfileService(deps.uow, deps.clock, deps.progress)
+    deps.services[ConnectOnboarding] = ConnectOnboarding(
+        deps.uow, deps.clock, deps.gateway, deps.settings.connect_country
+    )
 
 
 def _stripe_gateway(settings: Settings) -> PaymentGateway | None:

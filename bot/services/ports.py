@@ -6,12 +6,13 @@ and `tests/fakes` with dictionaries, so a service test needs no database when it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from bot.domain.gig import GigSpec, GigStatus
 from bot.domain.ledger import LedgerTransaction
 from bot.domain.user import UserProfile
 
@@ -57,6 +58,37 @@ class UserRepository(Protocol):
     async def update_profile(self, user_id: int, now: datetime, **fields: Any) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class GigRecord:
+    """A stored gig: always a publishable `GigSpec` (drafts live in conversation progress)."""
+
+    id: int
+    seller_id: int
+    status: GigStatus
+    spec: GigSpec
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class GigRepository(Protocol):
+    async def add(self, seller_id: int, spec: GigSpec, status: GigStatus, now: datetime) -> int: ...
+
+    async def get(self, gig_id: int) -> GigRecord | None: ...
+
+    async def list_by_seller(self, seller_id: int) -> Sequence[GigRecord]:
+        """The seller's gigs, newest first, without deleted ones."""
+        ...
+
+    async def set_status(self, gig_id: int, status: GigStatus, now: datetime) -> None: ...
+
+    async def update_spec(self, gig_id: int, spec: GigSpec, now: datetime) -> None:
+        """Rewrite the gig's own rows (gig, packages, extras, requirements); nothing else."""
+        ...
+
+    async def count_open_orders(self, gig_id: int, statuses: Collection[str]) -> int: ...
+
+
 class OutboxRepository(Protocol):
     async def add(self, notification: NewNotification, now: datetime) -> bool: ...
 
@@ -91,6 +123,7 @@ class UnitOfWork(Protocol):
     """One database transaction: commits on a clean exit, rolls back on an exception."""
 
     users: UserRepository
+    gigs: GigRepository
     outbox: OutboxRepository
     updates: ProcessedUpdateRepository
     persistence: PersistenceRepository

@@ -13,6 +13,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.services.ports import (
+    GigRepository,
     LedgerRepository,
     OrderEventRepository,
     OrderRepository,
@@ -23,6 +24,7 @@ from bot.services.ports import (
     UserRepository,
 )
 from bot.storage.db import READ_ONLY_OPTION
+from bot.storage.repositories.gigs import SqlGigRepository
 from bot.storage.repositories.ledger import SqlLedgerRepository, SqlStripeEventRepository
 from bot.storage.repositories.orders import SqlOrderEventRepository, SqlOrderRepository
 from bot.storage.repositories.outbox import SqlOutboxRepository
@@ -34,6 +36,7 @@ from bot.storage.repositories.users import SqlUserRepository
 class SqlUnitOfWork:
     # Typed as the ports, so this class satisfies the UnitOfWork protocol exactly.
     users: UserRepository
+    gigs: GigRepository
     outbox: OutboxRepository
     updates: ProcessedUpdateRepository
     persistence: PersistenceRepository
@@ -64,6 +67,7 @@ class SqlUnitOfWork:
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.users = SqlUserRepository(connection)
+        self.gigs = SqlGigRepository(connection)
         self.outbox = SqlOutboxRepository(connection)
         self.updates = SqlProcessedUpdateRepository(connection)
         self.persistence = SqlPersistenceRepository(connection)

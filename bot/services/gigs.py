@@ -1,0 +1,265 @@
+"""Gig use cases: publish, show, list, edit, pause/resume and delete.
+
+Each method is one unit of work and re-checks that the acting user owns the gig, because a
+button's data can be forged. Edits go through the same publishing rules as creation
+(`validate_for_publish`), so a live gig can never become unpublishable, and they rewrite only the
+gig's own rows: orders carry a snapshot of what was bought.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.clock import Clock
+from bot.domain.gig import (
+    Category,
+    ExtraDraft,
+    GigDraft,
+    GigSpec,
+    GigStatus,
+    PackageDraft,
+    PackageTier,
+    validate_for_publish,
+)
+from bot.domain.limits import (
+    GigLimits,
+    validate_delivery_days,
+    validate_description,
+    validate_package_description,
+    validate_package_name,
+    validate_photos,
+    validate_price,
+    validate_revisions,
+    validate_tags,
+    validate_title,
+)
+from bot.domain.money import parse_price
+from bot.domain.order import OPEN_STATUSES
+from bot.domain.user import UserProfile
+from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from bot.i18n.markers import N_
+from bot.services.ports import GigRecord, TelegramIdentity, UnitOfWork, UnitOfWorkFactory
+from bot.services.progress import PROGRESS_KIND
+
+
+class GigPaused(NotFound):
+    default_message = N_(
+        "This gig is paused by its seller and cannot be ordered right now. /start opens the menu."
+    )
+
+
+class GigGone(NotFound):
+    default_message = N_("This gig does not exist or was deleted. /start opens the menu.")
+
+
+class GigHasOpenOrders(Conflict):
+    default_message = N_(
+        "This gig has {count} open order(s), so it cannot be deleted yet. Pause it instead: "
+        "buyers will not see it, and you can delete it once those orders are finished."
+    )
+
+
+class NotYourGig(NotAllowed):
+    default_message = N_("This is not your gig, so you cannot change it.")
+
+
+@dataclass(frozen=True, slots=True)
+class GigCard:
+    """Everything a gig card shows: the gig as published and who sells it."""
+
+    gig_id: int | None
+    status: GigStatus
+    spec: GigSpec
+    seller: UserProfile
+    level: str = N_("New seller")
+
+
+#: Fields the edit flow can change; package fields also name a tier.
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "category",
+        "tags",
+        "description",
+        "pkg_name",
+        "pkg_desc",
+        "pkg_price",
+        "pkg_days",
+        "pkg_revisions",
+        "photos",
+    }
+)
+
+
+def draft_from_spec(spec: GigSpec) -> GigDraft:
+    """A publishable gig as a draft, so an edit passes the same rules as creation."""
+    return GigDraft(
+        title=spec.title,
+        category=spec.category,
+        tags=spec.tags,
+        description=spec.description,
+        packages=tuple(
+            PackageDraft(
+                tier=p.tier,
+                name=p.name,
+                description=p.description,
+                price=p.price,
+                delivery_days=p.delivery_days,
+                revisions=p.revisions,
+                unlimited_revisions=p.revisions is None,
+            )
+            for p in spec.packages
+        ),
+        extras=tuple(
+            ExtraDraft(
+                title=e.title,
+                price=e.price,
+                extra_days=e.extra_days,
+                extra_revisions=e.extra_revisions,
+            )
+            for e in spec.extras
+        ),
+        requirements=spec.requirements,
+        photos=spec.photos,
+    )
+
+
+def _package_change(field: str, value: Any, currency: str, limits: GigLimits) -> dict[str, Any]:
+    if field == "pkg_name":
+        return {"name": validate_package_name(value, limits)}
+    if field == "pkg_desc":
+        return {"description": validate_package_description(value, limits)}
+    if field == "pkg_price":
+        return {"price": validate_price(parse_price(value, currency), limits)}
+    if field == "pkg_days":
+        return {"delivery_days": validate_delivery_days(value, limits)}
+    revisions = validate_revisions(value, limits)
+    return {"revisions": revisions, "unlimited_revisions": revisions is None}
+
+
+def apply_edit(
+    spec: GigSpec, field: str, value: Any, tier: PackageTier | None, limits: GigLimits
+) -> GigSpec:
+    """The gig with one field changed, or ValidationFailed saying what is accepted."""
+    draft = draft_from_spec(spec)
+    if field == "title":
+        draft = draft.model_copy(update={"title": validate_title(value, limits)})
+    elif field == "category":
+        try:
+            draft = draft.model_copy(update={"category": Category(value)})
+        except ValueError:
+            raise ValidationFailed(N_("Please pick a category with the buttons.")) from None
+    elif field == "tags":
+        draft = draft.model_copy(update={"tags": validate_tags(value, limits)})
+    elif field == "description":
+        draft = draft.model_copy(update={"description": validate_description(value, limits)})
+    elif field == "photos":
+        draft = draft.model_copy(update={"photos": validate_photos(value, limits)})
+    elif field.startswith("pkg_") and field in EDITABLE_FIELDS and tier is not None:
+        change = _package_change(field, value, spec.currency, limits)
+        if spec.package(tier) is None:
+            raise NotFound()
+        draft = draft.model_copy(
+            update={
+                "packages": tuple(
+                    p.model_copy(update=change) if p.tier == tier else p for p in draft.packages
+                )
+            }
+        )
+    else:
+        raise NotFound()
+    return validate_for_publish(draft, limits)
+
+
+class GigService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, limits: GigLimits) -> None:
+        self._uow = uow
+        self._clock = clock
+        self.limits = limits
+
+    async def publish(self, identity: TelegramIdentity, draft: GigDraft) -> GigCard:
+        """Write the gig live, and end the creation conversation, in one transaction."""
+        spec = validate_for_publish(draft, self.limits)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await uow.users.upsert_identity(identity, now)
+            gig_id = await uow.gigs.add(identity.id, spec, GigStatus.live, now)
+            await uow.persistence.delete(PROGRESS_KIND, str(identity.id))
+            return await _card(uow, await _own(uow, identity.id, gig_id))
+
+    async def card_for_viewer(self, gig_id: int, viewer_id: int) -> GigCard:
+        """The card a deep link opens: live gigs for everyone, paused ones only for the seller."""
+        async with self._uow(read_only=True) as uow:
+            record = await uow.gigs.get(gig_id)
+            if record is None or record.status is GigStatus.deleted:
+                raise GigGone()
+            if record.status is not GigStatus.live and record.seller_id != viewer_id:
+                raise GigPaused()
+            return await _card(uow, record)
+
+    async def my_gigs(self, seller_id: int) -> Sequence[GigRecord]:
+        async with self._uow(read_only=True) as uow:
+            return await uow.gigs.list_by_seller(seller_id)
+
+    async def own_card(self, seller_id: int, gig_id: int) -> GigCard:
+        async with self._uow(read_only=True) as uow:
+            return await _card(uow, await _own(uow, seller_id, gig_id))
+
+    async def set_paused(self, seller_id: int, gig_id: int, paused: bool) -> GigCard:
+        async with self._uow() as uow:
+            record = await _own(uow, seller_id, gig_id)
+            status = GigStatus.paused if paused else GigStatus.live
+            if record.status is not status:
+                await uow.gigs.set_status(gig_id, status, self._clock.now())
+            return await _card(uow, await _own(uow, seller_id, gig_id))
+
+    async def delete(self, seller_id: int, gig_id: int) -> str:
+        """Delete (kept as a `deleted` row for order history); refused while orders are open."""
+        async with self._uow() as uow:
+            record = await _own(uow, seller_id, gig_id)
+            count = await uow.gigs.count_open_orders(gig_id, {s.value for s in OPEN_STATUSES})
+            if count:
+                raise GigHasOpenOrders(count=count)
+            await uow.gigs.set_status(gig_id, GigStatus.deleted, self._clock.now())
+            return record.spec.title
+
+    async def edit(
+        self,
+        seller_id: int,
+        gig_id: int,
+        field: str,
+        value: Any,
+        tier: PackageTier | None = None,
+    ) -> GigCard:
+        """Change one field of the seller's own gig; only the gig's rows are rewritten."""
+        async with self._uow() as uow:
+            record = await _own(uow, seller_id, gig_id)
+            spec = apply_edit(record.spec, field, value, tier, self.limits)
+            await uow.gigs.update_spec(gig_id, spec, self._clock.now())
+            return await _card(uow, await _own(uow, seller_id, gig_id))
+
+    async def check_owner(self, seller_id: int, gig_id: int) -> GigRecord:
+        """For flows that ask before they change: refuse early with the same rule."""
+        async with self._uow(read_only=True) as uow:
+            return await _own(uow, seller_id, gig_id)
+
+
+async def _own(uow: UnitOfWork, seller_id: int, gig_id: int) -> GigRecord:
+    record = await uow.gigs.get(gig_id)
+    if record is None or record.status is GigStatus.deleted:
+        raise GigGone()
+    if record.seller_id != seller_id:
+        raise NotYourGig()
+    return record
+
+
+async def _card(uow: UnitOfWork, record: GigRecord) -> GigCard:
+    seller = await uow.users.get(record.seller_id)
+    return GigCard(
+        gig_id=record.id,
+        status=record.status,
+        spec=record.spec,
+        seller=seller or UserProfile(id=record.seller_id, first_name=""),
+    )
