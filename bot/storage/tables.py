@@ -299,3 +299,64 @@ persistence = Table(
     Column("data", JSON, nullable=False),
     _ts("updated_at", nullable=False),
 )
+
+# ---------------------------------------------------------------------------------------------
+# groups and channels that receive gig posts (issue 8, migration 0005)
+# ---------------------------------------------------------------------------------------------
+
+# One row per chat the bot was added to: its admins' settings and whether posts go out.
+group_chats = Table(
+    "group_chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),  # Telegram chat id
+    Column("title", String(255), nullable=False, server_default=""),
+    Column("chat_type", String(16), nullable=False),  # group | supergroup | channel
+    Column("status", String(16), nullable=False),  # active | paused | removed
+    Column("categories", JSON, nullable=False),  # category slugs; empty = any
+    Column("languages", JSON, nullable=False),  # ISO 639-1 codes; empty = any
+    Column("price_min_minor", BigInteger),  # in the marketplace currency; NULL = no bound
+    Column("price_max_minor", BigInteger),
+    Column("mode", String(16), nullable=False),  # instant | digest
+    Column("digest_hour", Integer, nullable=False),  # local hour of the daily digest
+    Column("timezone", String(64), nullable=False),  # IANA name
+    Column("max_posts_per_day", Integer, nullable=False),
+    Column("allow_promotions", Boolean, nullable=False, server_default="0"),
+    Column("added_by", BigInteger),
+    Column("last_digest_day", String(10)),  # local ISO date of the last digest
+    _ts("last_digest_at"),  # gigs published after this go into the next digest
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    Index("ix_group_chats_status_mode", "status", "mode"),
+)
+
+# Every post the bot made (or is about to make) in a group: what, where, and its message id.
+group_posts = Table(
+    "group_posts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("gig_id", Id, ForeignKey("gigs.id")),  # NULL for a digest (see gig_ids)
+    Column("kind", String(16), nullable=False),  # instant | digest | manual | promotion
+    Column("state", String(16), nullable=False),  # queued | sent | skipped | failed
+    Column("gig_ids", JSON, nullable=False),  # the gigs the message shows
+    Column("local_day", String(10), nullable=False),  # the chat's day, for the daily limit
+    Column("message_id", BigInteger),
+    Column("requested_by", BigInteger),  # the admin or freelancer who asked, if anyone
+    _ts("created_at", nullable=False),
+    _ts("sent_at"),
+    UniqueConstraint("chat_id", "gig_id", "local_day", name="uq_group_posts_chat_gig_day"),
+    Index("ix_group_posts_chat_day", "chat_id", "local_day"),
+    Index("ix_group_posts_gig", "gig_id"),
+)
+
+# "Order" deep links opened from a group post (for /groupstats).
+group_link_views = Table(
+    "group_link_views",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("gig_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    _ts("viewed_at", nullable=False),
+    Index("ix_group_link_views_chat", "chat_id"),
+)
