@@ -15,6 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
+from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.limits import GigLimits
@@ -27,6 +28,8 @@ from bot.handlers import (
     gig_edit,
     gig_links,
     gig_manage,
+    orders,
+    payments,
     payouts,
     profile,
     seller_menu,
@@ -36,18 +39,25 @@ from bot.handlers import (
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
 from bot.payments.gateway import PaymentGateway
+from bot.payments.stars import StarsRefunder
 from bot.payments.stripe_gateway import StripeGateway
 from bot.services.connect_onboarding import ConnectOnboarding
 from bot.services.gig_drafts import GigCreation
 from bot.services.gig_edits import GigEditing
 from bot.services.gigs import GigService
+from bot.services.orders import OrderService
+from bot.services.payments import PaymentService
+from bot.services.payouts import PayoutService
 from bot.services.profiles import ProfileService
 from bot.services.progress import ProgressStore
+from bot.services.refunds import RefundService
+from bot.services.stripe_webhooks import StripeWebhookService
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.outbox_sender import OutboxSender
+from bot.telegram.stars import TelegramStarsRefunder
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +71,12 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     gig_create,
     gig_manage,
     gig_edit,
+    orders,  # before gig_links: it answers the card's Order button
+    payments,  # before conversation: successful_payment is a private message
     gig_links,
     profile,
     payouts,
+    scheduler,
     conversation,
     fallback,
 )
@@ -106,6 +119,7 @@ def build_application(
         gateway=gateway or _stripe_gateway(settings),
     )
     _seller_services(deps)
+    _money_services(deps, TelegramStarsRefunder(app.bot))
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
     app.bot_data["gigbroker.migrate"] = migrate_on_start
@@ -127,6 +141,17 @@ def gig_limits(settings: Settings) -> GigLimits:
 def gig_currency(settings: Settings) -> str:
     """Gigs are priced in the card currency, or in Stars when Stars are the only rail."""
     return STARS if settings.payment_rails == ["stars"] else settings.currency
+
+
+def _money_services(deps: Deps, stars: StarsRefunder) -> None:
+    """The buyer side: orders, payments, refunds, payouts and Stripe webhooks."""
+    settings = deps.settings
+    refunds = RefundService(deps.uow, deps.clock, deps.gateway, stars, settings.admin_ids)
+    deps.services[RefundService] = refunds
+    deps.services[OrderService] = OrderService(deps.uow, deps.clock, settings, refunds)
+    deps.services[PaymentService] = PaymentService(deps.uow, deps.clock, settings, refunds)
+    deps.services[PayoutService] = PayoutService(deps.uow, deps.clock, settings, deps.gateway)
+    deps.services[StripeWebhookService] = StripeWebhookService(deps.uow, deps.clock, settings)
 
 
 def _seller_services(deps: Deps) -> None:

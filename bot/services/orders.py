@@ -21,7 +21,13 @@ from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.errors import NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.order_steps import move, notify
-from bot.services.ports import NewOrder, OrderEventRecord, OrderRecord, UnitOfWorkFactory
+from bot.services.ports import (
+    GigRecord,
+    NewOrder,
+    OrderEventRecord,
+    OrderRecord,
+    UnitOfWorkFactory,
+)
 from bot.services.refunds import RefundService
 
 SWEEP_BATCH = 100
@@ -185,6 +191,18 @@ class OrderService:
                     )
                 )
         return order
+
+    async def gig_for_buyer(self, gig_id: int, buyer_id: int) -> GigRecord:
+        """The gig a buyer is about to order, refused early when they could not order it."""
+        async with self._uow(read_only=True) as uow:
+            gig = await uow.gigs.get(gig_id)
+        if gig is None or gig.status is GigStatus.deleted:
+            raise NotFound(N_("This gig no longer exists."))
+        if gig.seller_id == buyer_id:
+            raise NotAllowed(N_("You cannot order your own gig."))
+        if gig.status is not GigStatus.live:
+            raise NotAllowed(N_("This gig is paused and cannot be ordered right now."))
+        return gig
 
     async def get_for_party(self, order_id: int, user_id: int) -> OrderRecord:
         """The order, if `user_id` is its buyer or seller (forged buttons end here)."""
