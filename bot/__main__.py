@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="play a whole deal on the local Telegram simulator")
     commands.add_parser("migrate", help="apply database migrations up to the newest")
     commands.add_parser("messages", help="re-extract translatable messages into the catalogs")
+    commands.add_parser(
+        "doctor", help="check settings, database, Telegram and Stripe; say what is wrong"
+    )
+    backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
+    backup.add_argument("target", nargs="?", help="file to write (default: backups/<time>)")
     return parser
 
 
@@ -65,9 +70,42 @@ def _run(settings: Settings) -> int:
     if not settings.token:
         print(BOTFATHER_GUIDANCE, file=sys.stderr)
         return EXIT_CONFIG
-    from bot.app import run_bot
+    from bot.runner import run_bot
 
     run_bot(settings)
+    return 0
+
+
+def _doctor() -> int:
+    from bot.ops.doctor import Finding, diagnose
+
+    try:
+        settings = _settings()
+    except ConfigurationError as error:
+        print(Finding("settings", False, error.render_untranslated()).line())
+        return 1
+    print(Finding("settings", True, "all values are valid").line())
+    findings = asyncio.run(diagnose(settings))
+    for finding in findings:
+        print(finding.line())
+    return 0 if all(finding.ok for finding in findings) else 1
+
+
+def _backup(settings: Settings, target: str | None) -> int:
+    from pathlib import Path
+
+    from bot.ops.backup import PG_DUMP_GUIDANCE, backup_sqlite, default_target
+    from bot.storage.db import is_sqlite
+
+    if not is_sqlite(settings.database_url):
+        print(PG_DUMP_GUIDANCE)
+        return 0
+    try:
+        written = backup_sqlite(settings.database_url, Path(target) if target else default_target())
+    except (FileNotFoundError, FileExistsError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"Backup written to {written}")
     return 0
 
 
@@ -88,11 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if arguments.command == "demo":
             return _demo()
+        if arguments.command == "doctor":
+            return _doctor()
         settings = _settings()
         if arguments.command == "migrate":
             asyncio.run(_migrate(settings))
             print(f"Database is up to date: {settings.database_url}")
             return 0
+        if arguments.command == "backup":
+            return _backup(settings, arguments.target)
         if arguments.command == "start" and not settings.token:
             print(BOTFATHER_GUIDANCE)
             print("No BOT_TOKEN set: playing the demo on the local simulator instead.\n")

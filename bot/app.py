@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
 
-from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot import scheduler
@@ -38,6 +36,7 @@ from bot.handlers import (
 )
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
+from bot.ops.metrics import Metrics
 from bot.payments.gateway import PaymentGateway
 from bot.payments.stars import StarsRefunder
 from bot.payments.stripe_gateway import StripeGateway
@@ -116,6 +115,7 @@ def build_application(
         catalogs=catalogs or Catalogs.load(),
         uow=uow,
         progress=ProgressStore(uow, clock),
+        metrics=Metrics(),
         gateway=gateway or _stripe_gateway(settings),
     )
     _seller_services(deps)
@@ -201,19 +201,3 @@ async def _post_shutdown(app: AnyApplication) -> None:
     if isinstance(gateway, StripeGateway):
         await gateway.close()
     await app.bot_data["gigbroker.engine"].dispose()
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-def run_bot(settings: Settings, **overrides: Any) -> None:
-    """Run until interrupted, in polling mode (webhook mode comes with the production issue)."""
-    configure_logging(settings)
-    app = build_application(settings, **overrides)
-    log.info("Gig Broker starting in %s mode on %s", settings.update_mode, settings.database_url)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -143,8 +143,11 @@ class Settings(BaseSettings):
             raise ValueError("STARS_PRICE_FLOOR must not be above STARS_PRICE_CEILING")
         if not self.payment_rails:
             raise ValueError("PAYMENT_RAILS needs at least one of: stripe, stars")
-        if self.update_mode == "webhook" and not self.webhook_url:
-            raise ValueError("UPDATE_MODE=webhook needs WEBHOOK_URL")
+        if self.update_mode == "webhook" and not (self.webhook_url and self.webhook_secret_token):
+            raise ValueError(
+                "UPDATE_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN "
+                "(Telegram sends the token with every update; others are refused)"
+            )
         return self
 
     @property

@@ -1,8 +1,9 @@
 """The bot wired to the local Telegram simulator: used by `demo` and the end-to-end tests.
 
-`LocalBot` builds the real `Application` through the composition root, points it at a
-`SimServer` and runs it in polling mode inside the current event loop, so a test or the demo
-can play people against it and restart it (same database) to prove nothing is lost.
+`LocalBot` runs the production lifecycle (`BotProcess`) against a `SimServer` inside the
+current event loop, so a test or the demo can play people against it and restart it (same
+database) to prove nothing is lost. Webhook mode puts the bot's HTTP server on a free local
+port and registers it with the simulator.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.handlers.context import AnyApplication, Deps, deps_of
+from bot.runner import BotProcess
 from bot.sim.server import SimServer
 
 POLL_TIMEOUT_SECONDS = 1
@@ -26,6 +27,8 @@ def local_settings(sim: SimServer, database_url: str, **overrides: Any) -> Setti
         "telegram_api_base_url": sim.url,
         "database_url": database_url,
         "bot_username": sim.bot_username,
+        "http_host": "127.0.0.1",
+        "http_port": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -38,41 +41,48 @@ def sqlite_url(folder: Path) -> str:
 class LocalBot:
     """One running bot process, in-process, against a simulator."""
 
-    def __init__(self, settings: Settings, clock: Clock, **overrides: Any) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, *, serve_http: bool = False, **overrides: Any
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self._serve_http = serve_http
         self._overrides = overrides
-        self.app: AnyApplication | None = None
+        self.process: BotProcess | None = None
+
+    @property
+    def app(self) -> AnyApplication:
+        if self.process is None or self.process.app is None:
+            raise RuntimeError("the bot is not running")
+        return self.process.app
 
     @property
     def deps(self) -> Deps:
-        if self.app is None:
-            raise RuntimeError("the bot is not running")
         return deps_of(self.app)
 
+    @property
+    def http_url(self) -> str:
+        """The bot's own HTTP server (health, metrics, webhooks) when it serves one."""
+        if self.process is None or self.process.web is None:
+            raise RuntimeError("the bot serves no HTTP")
+        return self.process.web.url
+
     async def start(self) -> None:
-        app = build_application(self.settings, clock=self.clock, **self._overrides)
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0.0, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=None
+        process = BotProcess(
+            self.settings,
+            serve_http=self._serve_http,
+            webhook_on_own_server=True,
+            poll_timeout=POLL_TIMEOUT_SECONDS,
+            clock=self.clock,
+            **self._overrides,
         )
-        self.app = app
+        await process.start()
+        self.process = process
 
     async def stop(self) -> None:
-        app, self.app = self.app, None
-        if app is None:
-            return
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-        await app.shutdown()
+        process, self.process = self.process, None
+        if process is not None:
+            await process.stop()
 
     async def restart(self) -> None:
         """Stop and start again on the same database: what a crash and a restart look like."""

@@ -48,13 +48,21 @@ class Harness:
 
 
 async def start_harness(
-    folder: Path, database_url: str | None = None, **settings: Any
+    folder: Path,
+    database_url: str | None = None,
+    *,
+    serve_http: bool = False,
+    **settings: Any,
 ) -> tuple[SimServer, LocalBot, FakeClock]:
     sim = await SimServer(
         flood_limits=FloodLimits.off(), pre_checkout_timeout=5.0, long_poll_cap=0.05
     ).start()
     clock = FakeClock()
-    bot = LocalBot(local_settings(sim, database_url or sqlite_url(folder), **settings), clock)
+    bot = LocalBot(
+        local_settings(sim, database_url or sqlite_url(folder), **settings),
+        clock,
+        serve_http=serve_http,
+    )
     await bot.start()
     return sim, bot, clock
 

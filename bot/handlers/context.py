@@ -17,6 +17,7 @@ from bot.callbacks import CallbackRegistry
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n.catalogs import Catalogs, Translator
+from bot.ops.metrics import Metrics
 from bot.payments.gateway import PaymentGateway
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.progress import Progress, ProgressStore
@@ -40,7 +41,10 @@ class Deps:
     catalogs: Catalogs
     uow: UnitOfWorkFactory
     progress: ProgressStore
+    metrics: Metrics = field(default_factory=Metrics)
     gateway: PaymentGateway | None = None
+    # (raw body, Stripe-Signature header) -> HTTP status; set when Stripe webhooks are on.
+    stripe_webhook: Callable[[bytes, str | None], Awaitable[int]] | None = None
     callbacks: CallbackRegistry = field(default_factory=CallbackRegistry)
     renderers: RendererRegistry = field(default_factory=RendererRegistry)
     services: dict[type[Any], Any] = field(default_factory=dict)

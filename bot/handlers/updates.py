@@ -18,11 +18,30 @@ FIRST_GROUP = -100
 LAST_GROUP = 100
 
 
+def update_kind(update: Update) -> str:
+    """The update's type as Telegram names it (message, callback_query, ...), for metrics."""
+    for kind in (
+        "message",
+        "callback_query",
+        "inline_query",
+        "chosen_inline_result",
+        "pre_checkout_query",
+        "my_chat_member",
+        "channel_post",
+        "edited_message",
+    ):
+        if getattr(update, kind, None) is not None:
+            return kind
+    return "other"
+
+
 async def skip_if_handled(update: Update, context: AnyContext) -> None:
     dependencies = deps(context)
+    dependencies.metrics.update_started(update.update_id, update_kind(update))
     async with dependencies.uow(read_only=True) as uow:
         seen = await uow.updates.seen(update.update_id)
     if seen:
+        dependencies.metrics.update_skipped(update.update_id)
         raise ApplicationHandlerStop
 
 
@@ -30,6 +49,7 @@ async def record_handled(update: Update, context: AnyContext) -> None:
     dependencies = deps(context)
     async with dependencies.uow() as uow:
         await uow.updates.claim(update.update_id, dependencies.clock.now())
+    dependencies.metrics.update_finished(update.update_id)
     if dependencies.outbox is not None and context.application.running:
         context.application.create_task(dependencies.outbox.drain(), name="outbox-drain")
 

@@ -1,0 +1,1 @@
+"""Operations: logging, metrics, backups and the doctor's checks."""

@@ -1,0 +1,145 @@
+"""Running the bot as a process: polling or webhook mode, plus the HTTP server.
+
+`BotProcess` is the one lifecycle used by `python -m bot run` and by `LocalBot` (tests and the
+demo), so what the tests start is what production starts. In webhook mode Telegram posts
+updates to our HTTP server with the secret token header; in polling mode the same server still
+serves the Stripe webhook, health and metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from typing import Any
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.handlers.context import AnyApplication, deps_of
+from bot.ops.logging import configure_logging
+from bot.web.server import TELEGRAM_PATH, WebServer
+
+log = logging.getLogger(__name__)
+
+# Only what the bot handles; Telegram sends nothing else.
+HANDLED_UPDATES = [
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.CHOSEN_INLINE_RESULT,
+    Update.PRE_CHECKOUT_QUERY,
+    Update.MY_CHAT_MEMBER,
+    Update.CHANNEL_POST,
+]
+POLL_TIMEOUT_SECONDS = 10
+
+
+class BotProcess:
+    """Build, start and stop one bot: the Application, its updates source and the HTTP server."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        serve_http: bool = True,
+        webhook_on_own_server: bool = False,
+        poll_timeout: int = POLL_TIMEOUT_SECONDS,
+        **overrides: Any,
+    ) -> None:
+        self.settings = settings
+        self._serve_http = serve_http or settings.update_mode == "webhook"
+        self._webhook_on_own_server = webhook_on_own_server
+        self._poll_timeout = poll_timeout
+        self._overrides = overrides
+        self.app: AnyApplication | None = None
+        self.web: WebServer | None = None
+
+    async def start(self) -> None:
+        settings = self.settings
+        app = build_application(settings, **self._overrides)
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        self.app = app
+        deps = deps_of(app)
+        if self._serve_http:
+            secret = settings.webhook_secret_token
+            self.web = WebServer(
+                app,
+                app.bot_data["gigbroker.engine"],
+                deps.metrics,
+                deps.clock,
+                telegram_secret=secret.get_secret_value() if secret else None,
+                stripe_webhook=deps.stripe_webhook,
+            )
+            await self.web.start(settings.http_host, settings.http_port)
+            log.info("HTTP server on %s", self.web.url)
+        if settings.update_mode == "webhook":
+            assert self.web is not None
+            url = settings.webhook_url
+            if self._webhook_on_own_server or not url:
+                url = self.web.url + TELEGRAM_PATH
+            secret = settings.webhook_secret_token
+            await app.bot.set_webhook(
+                url,
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=HANDLED_UPDATES,
+            )
+        else:
+            await app.bot.delete_webhook()
+            assert app.updater is not None
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=self._poll_timeout, allowed_updates=HANDLED_UPDATES
+            )
+
+    async def stop(self) -> None:
+        app, self.app = self.app, None
+        web, self.web = self.web, None
+        if app is None:
+            return
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if web is not None:
+            await web.stop()
+        if app.running:
+            await app.stop()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        await app.shutdown()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+    process = BotProcess(settings)
+    await process.start()
+    log.info("Gig Broker running in %s mode on %s", settings.update_mode, settings.database_url)
+    try:
+        await stopping.wait()
+    finally:
+        await process.stop()
+
+
+def run_bot(settings: Settings) -> None:
+    """`python -m bot run`: configure logging (secrets redacted) and serve until stopped."""
+    secrets = [
+        secret.get_secret_value()
+        for secret in (
+            settings.bot_token,
+            settings.stripe_secret_key,
+            settings.stripe_webhook_secret,
+            settings.telegram_provider_token,
+            settings.webhook_secret_token,
+        )
+        if secret is not None
+    ]
+    configure_logging(settings.log_level, settings.log_format, secrets)
+    asyncio.run(serve(settings))

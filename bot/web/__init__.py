@@ -1,0 +1,1 @@
+"""The bot's HTTP server: Telegram webhook, Stripe webhook, health and metrics."""
