@@ -50,19 +50,16 @@ _SQLITE_UP = (
         VALUES ('delete', old.id, old.title, old.tags, old.description);
     END
     """,
-    # Only text or status changes touch the index (a version bump alone does not).
+    # Only text or status changes touch the index (a version bump alone does not). One
+    # trigger, so the old row is always removed before the new one goes in (SQLite runs several
+    # triggers on one event in an order it does not promise).
     """
-    CREATE TRIGGER gigs_fts_update_old AFTER UPDATE OF title, tags, description, status ON gigs
-    WHEN old.status = 'live' BEGIN
+    CREATE TRIGGER gigs_fts_update AFTER UPDATE OF title, tags, description, status ON gigs
+    BEGIN
         INSERT INTO gigs_fts(gigs_fts, rowid, title, tags, description)
-        VALUES ('delete', old.id, old.title, old.tags, old.description);
-    END
-    """,
-    """
-    CREATE TRIGGER gigs_fts_update_new AFTER UPDATE OF title, tags, description, status ON gigs
-    WHEN new.status = 'live' BEGIN
+        SELECT 'delete', old.id, old.title, old.tags, old.description WHERE old.status = 'live';
         INSERT INTO gigs_fts(rowid, title, tags, description)
-        VALUES (new.id, new.title, new.tags, new.description);
+        SELECT new.id, new.title, new.tags, new.description WHERE new.status = 'live';
     END
     """,
     """
@@ -72,8 +69,7 @@ _SQLITE_UP = (
 )
 
 _SQLITE_DOWN = (
-    "DROP TRIGGER IF EXISTS gigs_fts_update_new",
-    "DROP TRIGGER IF EXISTS gigs_fts_update_old",
+    "DROP TRIGGER IF EXISTS gigs_fts_update",
     "DROP TRIGGER IF EXISTS gigs_fts_delete",
     "DROP TRIGGER IF EXISTS gigs_fts_insert",
     "DROP TABLE IF EXISTS gigs_fts",
@@ -96,6 +92,7 @@ _POSTGRES_DOWN = (
     "DROP INDEX IF EXISTS ix_gigs_search_vector",
     "ALTER TABLE gigs DROP COLUMN IF EXISTS search_vector",
 )
+
 
 def _run(statements: tuple[str, ...]) -> None:
     for statement in statements:
