@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 from bot.domain.gig import GigSpec, GigStatus
 from bot.domain.ledger import LedgerTransaction
 from bot.domain.user import UserProfile
+from bot.services.group_ports import GroupRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ class UnitOfWork(Protocol):
     order_events: OrderEventRepository
     ledger: LedgerRepository
     stripe_events: StripeEventRepository
+    groups: GroupRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -12,6 +12,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.services.group_ports import GroupRepository
 from bot.services.ports import (
     GigRepository,
     LedgerRepository,
@@ -25,6 +26,7 @@ from bot.services.ports import (
 )
 from bot.storage.db import READ_ONLY_OPTION
 from bot.storage.repositories.gigs import SqlGigRepository
+from bot.storage.repositories.groups import SqlGroupRepository
 from bot.storage.repositories.ledger import SqlLedgerRepository, SqlStripeEventRepository
 from bot.storage.repositories.orders import SqlOrderEventRepository, SqlOrderRepository
 from bot.storage.repositories.outbox import SqlOutboxRepository
@@ -44,6 +46,7 @@ class SqlUnitOfWork:
     order_events: OrderEventRepository
     ledger: LedgerRepository
     stripe_events: StripeEventRepository
+    groups: GroupRepository
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -75,6 +78,7 @@ class SqlUnitOfWork:
         self.order_events = SqlOrderEventRepository(connection)
         self.ledger = SqlLedgerRepository(connection)
         self.stripe_events = SqlStripeEventRepository(connection)
+        self.groups = SqlGroupRepository(connection)
 
     async def __aexit__(
         self,
