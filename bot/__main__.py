@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "doctor", help="check settings, database, Telegram and Stripe; say what is wrong"
     )
+    copy = commands.add_parser(
+        "copy-db", help="copy all data from one database URL to another (bot stopped)"
+    )
+    copy.add_argument("source", help="e.g. sqlite+aiosqlite:///./data/gigbroker.sqlite3")
+    copy.add_argument("target", help="e.g. postgresql+asyncpg://user@host/db (empty)")
     backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
     backup.add_argument("target", nargs="?", help="file to write (default: backups/<time>)")
     return parser
@@ -109,6 +114,23 @@ def _backup(settings: Settings, target: str | None) -> int:
     return 0
 
 
+async def _copy_db(source_url: str, target_url: str) -> int:
+    from bot.ops.copy import TargetNotEmpty, copy_database
+    from bot.storage.db import create_engine
+
+    source, target = create_engine(source_url), create_engine(target_url)
+    try:
+        copied = await copy_database(source, target)
+    except TargetNotEmpty as error:
+        print(f"Nothing copied: {error}. Use an empty database.", file=sys.stderr)
+        return 1
+    finally:
+        await source.dispose()
+        await target.dispose()
+    print(f"Copied {sum(copied.values())} rows in {len(copied)} tables.")
+    return 0
+
+
 def _demo() -> int:
     from bot.demo import play_demo
 
@@ -128,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo()
         if arguments.command == "doctor":
             return _doctor()
+        if arguments.command == "copy-db":
+            return asyncio.run(_copy_db(arguments.source, arguments.target))
         settings = _settings()
         if arguments.command == "migrate":
             asyncio.run(_migrate(settings))

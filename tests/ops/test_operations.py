@@ -122,3 +122,35 @@ async def test_health_readiness_and_metrics_over_http(tmp_path: Path) -> None:
     finally:
         await bot.stop()
         await sim.stop()
+
+
+async def test_copy_from_sqlite_to_another_store_keeps_every_row(
+    sqlite_url: str, database_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.ops.copy import TargetNotEmpty, copy_database
+    from bot.services.ports import NewNotification, TelegramIdentity
+    from bot.storage.uow import SqlUnitOfWorkFactory
+
+    if database_url == sqlite_url:  # SQLite to SQLite: copy into a second file
+        database_url = f"sqlite+aiosqlite:///{tmp_path / 'target.sqlite3'}"
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    source = create_engine(sqlite_url)
+    await upgrade(source)
+    async with SqlUnitOfWorkFactory(source)() as uow:
+        await uow.users.upsert_identity(TelegramIdentity(5, "Eve"), now)
+        await uow.outbox.add(NewNotification(5, "hello"), now)
+    target = create_engine(database_url)
+    try:
+        copied = await copy_database(source, target, report=lambda _: None)
+        assert copied["users"] == 1 and copied["outbox"] == 1
+        async with SqlUnitOfWorkFactory(target)() as uow:
+            assert (await uow.users.get(5)) is not None
+            await uow.outbox.add(NewNotification(5, "after the copy"), now)  # ids continue
+            assert await uow.outbox.pending_count() == 2
+        with pytest.raises(TargetNotEmpty):
+            await copy_database(source, target, report=lambda _: None)
+    finally:
+        await source.dispose()
+        await target.dispose()
