@@ -17,6 +17,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.local import LocalBot, local_settings, sqlite_url
+from bot.payments.gateway import PaymentGateway
 from bot.sim import BotMessage, FloodLimits, Person, SimServer, Tap
 
 
@@ -52,8 +53,10 @@ async def start_harness(
     database_url: str | None = None,
     *,
     serve_http: bool = False,
+    gateway: PaymentGateway | None = None,
     **settings: Any,
 ) -> tuple[SimServer, LocalBot, FakeClock]:
+    """`gateway` replaces the one settings would build (a StripeGateway on a stand-in, say)."""
     sim = await SimServer(
         flood_limits=FloodLimits.off(), pre_checkout_timeout=5.0, long_poll_cap=0.05
     ).start()
@@ -62,6 +65,7 @@ async def start_harness(
         local_settings(sim, database_url or sqlite_url(folder), **settings),
         clock,
         serve_http=serve_http,
+        **({"gateway": gateway} if gateway is not None else {}),
     )
     await bot.start()
     return sim, bot, clock
