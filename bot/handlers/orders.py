@@ -18,6 +18,7 @@ from bot.domain.gig import GigSpec, RequirementKind
 from bot.domain.money import STARS
 from bot.errors import ValidationFailed
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.replies import identity
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.orders import OrderService, PlaceOrder, quote
@@ -281,6 +282,7 @@ async def confirm(update: Update, context: AnyContext) -> None:
             extras=tuple(progress.data["extras"]),
             answers=progress.data["answers"],
             confirm_key=key,
+            identity=identity(update),
         )
     )
     await deps(context).progress.clear(user_id)

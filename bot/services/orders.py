@@ -26,6 +26,7 @@ from bot.services.ports import (
     NewOrder,
     OrderEventRecord,
     OrderRecord,
+    TelegramIdentity,
     UnitOfWorkFactory,
 )
 from bot.services.refunds import RefundService
@@ -112,6 +113,8 @@ class PlaceOrder:
     answers: Mapping[str, Any]
     confirm_key: str
     source_chat_id: int | None = None
+    #: Who the buyer is on Telegram; stored with the order so the user row exists.
+    identity: TelegramIdentity | None = None
 
 
 class OrderService:
@@ -147,7 +150,10 @@ class OrderService:
                 raise NotAllowed(N_("You cannot order your own gig."))
             if gig.status is not GigStatus.live:
                 raise NotAllowed(N_("This gig is paused and cannot be ordered right now."))
-            buyer = await uow.users.get(request.buyer_id)
+            if request.identity is not None:
+                buyer = await uow.users.upsert_identity(request.identity, now)
+            else:
+                buyer = await uow.users.get(request.buyer_id)
             if buyer is not None and buyer.is_blocked:
                 raise NotAllowed(N_("Your account cannot place orders."))
             rail = rail_for(gig.spec.currency)
