@@ -18,6 +18,7 @@ from bot.domain.fees import FeePolicy, PriceBreakdown, buyer_breakdown
 from bot.domain.gig import Extra, GigSpec, GigStatus, Package, PackageTier, RequirementKind
 from bot.domain.money import STARS, Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
+from bot.domain.user import UserProfile
 from bot.errors import NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.order_steps import move, notify
@@ -150,6 +151,7 @@ class OrderService:
                 raise NotAllowed(N_("You cannot order your own gig."))
             if gig.status is not GigStatus.live:
                 raise NotAllowed(N_("This gig is paused and cannot be ordered right now."))
+            buyer: UserProfile | None
             if request.identity is not None:
                 buyer = await uow.users.upsert_identity(request.identity, now)
             else:
