@@ -75,7 +75,71 @@ async def act_welcome(stage: Stage) -> None:
     await stage.see(tom, "Hi Tom!")
 
 
-ACTS: Sequence[Act] = (act_welcome,)
+async def act_create_gig(stage: Stage) -> None:
+    """Maya turns her logo work into a live gig with two packages, by taps and short answers."""
+    stage.scene("Maya creates a logo-design gig")
+    maya = stage.person("maya_designs", "Maya")
+    await stage.tap(maya, "💼 Sell a service")
+    await stage.see(maya, "Sell a service")
+    await stage.tap(maya, "➕ Create a gig")
+    await stage.see(maya, "What do you offer?")
+    await stage.say(maya, "I will design a minimalist logo for your brand")
+    await stage.see(maya, "Choose the category")
+    await stage.tap(maya, "Graphics & Design")
+    await stage.see(maya, "Search tags")
+    await stage.say(maya, "logo, branding, minimalist")
+    await stage.see(maya, "Describe your gig")
+    await stage.say(
+        maya,
+        "A clean, modern logo for your brand: a short brief, sketches, two concepts and the "
+        "final files in every format you need.",
+    )
+    for tier, name, included, price, days in (
+        ("Basic", "Starter", "One logo concept, PNG and SVG files", "25", "3"),
+        ("Standard", "Business", "Two concepts, source files and a style sheet", "60", "5"),
+    ):
+        await stage.see(maya, f"{tier} package: give it a short name")
+        await stage.say(maya, name)
+        await stage.see(maya, f"{tier} package: what is included")
+        await stage.say(maya, included)
+        await stage.see(maya, f"{tier} package: the price")
+        await stage.say(maya, price)
+        await stage.see(maya, f"{tier} package: delivery time")
+        await stage.tap(maya, days)
+        await stage.see(maya, f"{tier} package: how many revisions")
+        await stage.tap(maya, "2")
+        await stage.see(maya, "Package saved")
+        if tier == "Basic":
+            await stage.tap(maya, "➕ Add the Standard package")
+    await stage.tap(maya, "✅ Done with packages")
+    await stage.see(maya, "Optional extras")
+    await stage.tap(maya, "Skip: no extras")
+    await stage.see(maya, "Questions the buyer answers")
+    await stage.tap(maya, "➕ Add a question")
+    await stage.see(maya, "Type the question")
+    await stage.say(maya, "What is your brand name?")
+    await stage.see(maya, "How should the buyer answer")
+    await stage.tap(maya, "✍️ Text")
+    await stage.see(maya, "Must the buyer answer")
+    await stage.tap(maya, "Required")
+    await stage.see(maya, "You have 1")
+    await stage.tap(maya, "✅ Done with questions")
+    await stage.see(maya, "photos of your work")
+    stage.out("  Maya sends a photo of her portfolio")
+    await maya.send_photo(DEMO_PHOTO)
+    await stage.see(maya, "1 received so far")
+    await stage.tap(maya, "✅ Done with photos")
+    await stage.see(maya, "Preview")
+    await stage.see(maya, "From")
+    await stage.tap(maya, "🚀 Publish")
+    live = await stage.see(maya, "is live!")
+    stage.facts["gig_id"] = int(live.text.split("start=gig_")[1].split()[0])
+
+
+#: A tiny PNG standing in for Maya's portfolio picture.
+DEMO_PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+ACTS: Sequence[Act] = (act_welcome, act_create_gig)
 
 
 DEMO_STRIPE_KEY = "sk_test_gigbroker_demo"
