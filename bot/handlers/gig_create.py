@@ -26,12 +26,12 @@ from bot.handlers.gig_panel import GM, OPEN
 from bot.handlers.replies import acknowledge, identity, reply
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
-from bot.services import gig_drafts as d
-from bot.services.gig_drafts import (
+from bot.services import gig_steps as d
+from bot.services.gig_drafts import GigCreation
+from bot.services.gig_steps import (
     Answer,
     ChoiceAnswer,
     DraftState,
-    GigCreation,
     PhotoAnswer,
     TextAnswer,
 )

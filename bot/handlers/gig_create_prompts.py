@@ -18,8 +18,9 @@ from bot.domain.gig import (
 )
 from bot.domain.money import price_example
 from bot.i18n.catalogs import Translator
-from bot.services import gig_drafts as d
-from bot.services.gig_drafts import DraftState, GigCreation
+from bot.services import gig_steps as d
+from bot.services.gig_drafts import GigCreation
+from bot.services.gig_steps import DraftState
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
 CG = action("cg", step=str, value=str)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.domain.gig import PackageTier
 from bot.errors import ValidationFailed
 from bot.i18n.markers import N_
-from bot.services.gig_drafts import Answer, PhotoAnswer, TextAnswer
+from bot.services.gig_steps import Answer, PhotoAnswer, TextAnswer
 from bot.services.gigs import EDITABLE_FIELDS, GigCard, GigService
 from bot.services.ports import GigRecord
 from bot.services.progress import Progress, ProgressStore
