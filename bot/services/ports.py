@@ -212,6 +212,10 @@ class OrderRecord:
     closed_at: datetime | None
     refund_error: str | None
     payout_error: str | None
+    # A pending mutual cancellation and a seller's pending request for more days (issue 6).
+    cancel_requested_by: int | None = None
+    cancel_requested_at: datetime | None = None
+    extension_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,12 +191,18 @@ orders = Table(
     # it and an operator decides (migration 0003).
     Column("refund_error", Text),
     Column("payout_error", Text),
+    # A pending mutual cancellation (who asked, when) and a seller's pending request for more
+    # days; both are swept by the scheduler (migration 0006).
+    Column("cancel_requested_by", BigInteger),
+    _ts("cancel_requested_at"),
+    Column("extension_days", Integer),
     CheckConstraint("total_minor > 0", name="total_positive"),
     Index("ix_orders_buyer", "buyer_id", "status"),
     Index("ix_orders_seller", "seller_id", "status"),
     Index("ix_orders_status_due", "status", "due_at"),
     Index("ix_orders_status_auto", "status", "auto_complete_at"),
     Index("ix_orders_status_expires", "status", "expires_at"),
+    Index("ix_orders_cancel_requested", "cancel_requested_at"),
 )
 
 order_events = Table(
