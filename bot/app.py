@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from types import ModuleType
 
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot import scheduler
 from bot.clock import Clock, SystemClock
@@ -26,6 +26,7 @@ from bot.handlers import (
     gig_edit,
     gig_links,
     gig_manage,
+    groups,
     orders,
     payments,
     payouts,
@@ -56,6 +57,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.outbox_sender import OutboxSender
+from bot.telegram.rate_limits import SendingRateLimiter
 from bot.telegram.stars import TelegramStarsRefunder
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     profile,
     payouts,
     scheduler,
+    groups,  # before conversation and fallback: group commands, panel buttons
     conversation,
     fallback,
 )
@@ -99,7 +102,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(token)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(SendingRateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -41,6 +41,8 @@ async def on_error(update: object, context: AnyContext) -> None:
             await update.pre_checkout_query.answer(ok=False, error_message=text[:255])
         elif update.effective_chat and update.effective_chat.type == "private":
             await context.bot.send_message(update.effective_chat.id, text)
+        elif update.message is not None:  # a command in a group: answer the one who sent it
+            await update.message.reply_text(text)
     except TelegramError:
         log.warning("could not tell the user about an error", exc_info=True)
 

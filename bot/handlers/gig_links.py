@@ -14,17 +14,23 @@ from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, tran
 from bot.handlers.gig_panel import panel
 from bot.handlers.replies import acknowledge, identity, reply
 from bot.services.gigs import GigService
+from bot.services.groups import GroupService
 from bot.telegram.cards import ORDER_GIG, buyer_buttons, gig_card
+from bot.telegram.group_posts import parse_gig_start
 
 DEEP_LINK_PREFIX = "gig"
 
 
 async def open_gig(update: Update, context: AnyContext, rest: str) -> None:
-    if not rest.isdigit() or len(rest) > 18:
+    parsed = parse_gig_start(rest)  # `<id>`, or `<id>_g<chat>` from a group post
+    if parsed is None:
         raise NotFound()
+    gig_id, source_chat = parsed
     _ = translator(update, context)
     viewer = identity(update).id
-    card = await deps(context).service(GigService).card_for_viewer(int(rest), viewer)
+    card = await deps(context).service(GigService).card_for_viewer(gig_id, viewer)
+    if source_chat is not None:
+        await deps(context).service(GroupService).opened_from_chat(source_chat, gig_id, viewer)
     if card.seller.id == viewer:
         await reply(update, context, gig_card(_, card), panel(_, card, _("This is your gig.")))
         return

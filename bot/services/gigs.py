@@ -8,8 +8,9 @@ gig's own rows: orders carry a snapshot of what was bought.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
@@ -173,11 +174,22 @@ def apply_edit(
     return validate_for_publish(draft, limits)
 
 
+#: Called inside the unit of work of every publish, pause, resume, delete and edit, with the
+#: gig id and what happened ("published", "paused", "resumed", "deleted", "price", "edited"),
+#: so other features (group posts) commit their consequences with the change itself.
+GigListener = Callable[[UnitOfWork, int, datetime, str], Awaitable[object]]
+
+
 class GigService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, limits: GigLimits) -> None:
         self._uow = uow
         self._clock = clock
         self.limits = limits
+        self.listeners: list[GigListener] = []
+
+    async def _changed(self, uow: UnitOfWork, gig_id: int, now: datetime, change: str) -> None:
+        for listener in self.listeners:
+            await listener(uow, gig_id, now, change)
 
     async def publish(self, identity: TelegramIdentity, draft: GigDraft) -> GigCard:
         """Write the gig live, and end the creation conversation, in one transaction."""
@@ -187,6 +199,7 @@ class GigService:
             await uow.users.upsert_identity(identity, now)
             gig_id = await uow.gigs.add(identity.id, spec, GigStatus.live, now)
             await uow.persistence.delete(PROGRESS_KIND, str(identity.id))
+            await self._changed(uow, gig_id, now, "published")
             return await _card(uow, await _own(uow, identity.id, gig_id))
 
     async def card_for_viewer(self, gig_id: int, viewer_id: int) -> GigCard:
@@ -212,7 +225,9 @@ class GigService:
             record = await _own(uow, seller_id, gig_id)
             status = GigStatus.paused if paused else GigStatus.live
             if record.status is not status:
-                await uow.gigs.set_status(gig_id, status, self._clock.now())
+                now = self._clock.now()
+                await uow.gigs.set_status(gig_id, status, now)
+                await self._changed(uow, gig_id, now, "paused" if paused else "resumed")
             return await _card(uow, await _own(uow, seller_id, gig_id))
 
     async def delete(self, seller_id: int, gig_id: int) -> str:
@@ -222,7 +237,9 @@ class GigService:
             count = await uow.gigs.count_open_orders(gig_id, {s.value for s in OPEN_STATUSES})
             if count:
                 raise GigHasOpenOrders(count=count)
-            await uow.gigs.set_status(gig_id, GigStatus.deleted, self._clock.now())
+            now = self._clock.now()
+            await uow.gigs.set_status(gig_id, GigStatus.deleted, now)
+            await self._changed(uow, gig_id, now, "deleted")
             return record.spec.title
 
     async def edit(
@@ -237,7 +254,9 @@ class GigService:
         async with self._uow() as uow:
             record = await _own(uow, seller_id, gig_id)
             spec = apply_edit(record.spec, field, value, tier, self.limits)
-            await uow.gigs.update_spec(gig_id, spec, self._clock.now())
+            now = self._clock.now()
+            await uow.gigs.update_spec(gig_id, spec, now)
+            await self._changed(uow, gig_id, now, "price" if field == "pkg_price" else "edited")
             return await _card(uow, await _own(uow, seller_id, gig_id))
 
     async def check_owner(self, seller_id: int, gig_id: int) -> GigRecord:

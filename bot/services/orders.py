@@ -21,6 +21,7 @@ from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.domain.user import UserProfile
 from bot.errors import NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
+from bot.services.groups import attributed_source
 from bot.services.order_steps import move, notify
 from bot.services.ports import (
     GigRecord,
@@ -182,7 +183,8 @@ class OrderService:
                     confirm_key=request.confirm_key,
                     created_at=now,
                     expires_at=now + self._settings.invoice_ttl,
-                    source_chat_id=request.source_chat_id,
+                    source_chat_id=request.source_chat_id
+                    or await attributed_source(uow, request.buyer_id, gig.id, now),
                 )
             )
             if created:

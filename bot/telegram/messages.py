@@ -41,6 +41,8 @@ class OutgoingMessage:
     text: str
     buttons: Sequence[Sequence[Button]] = field(default_factory=tuple)
     photo: str | None = None  # a Telegram file_id
+    #: Edit this message of the chat instead of sending a new one (group posts kept up to date).
+    edit_message_id: int | None = None
 
     def markup(self) -> InlineKeyboardMarkup | None:
         if not self.buttons:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from telegram import Bot
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.telegram.messages import MAX_CAPTION, OutgoingMessage
 
@@ -25,6 +26,8 @@ class TelegramNotifier:
         self._bot = bot
 
     async def send(self, chat_id: int, message: OutgoingMessage) -> int:
+        if message.edit_message_id is not None:
+            return await self._edit(chat_id, message.edit_message_id, message)
         if message.photo and len(message.text) <= MAX_CAPTION:
             sent = await self._bot.send_photo(
                 chat_id,
@@ -43,6 +46,30 @@ class TelegramNotifier:
             )
         return sent.message_id
 
+    async def _edit(self, chat_id: int, message_id: int, message: OutgoingMessage) -> int:
+        """Edit a photo's caption or a text; an edit that changes nothing is not an error."""
+        try:
+            if message.photo:
+                await self._bot.edit_message_caption(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    caption=message.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=message.markup(),
+                )
+            else:
+                await self._bot.edit_message_text(
+                    message.text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=message.markup(),
+                )
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                raise
+        return message_id
+
 
 class RecordingNotifier:
     """A fake notifier: remembers every message instead of sending it."""
@@ -53,3 +80,4 @@ class RecordingNotifier:
     async def send(self, chat_id: int, message: OutgoingMessage) -> int:
         self.sent.append((chat_id, message))
         return len(self.sent)
+

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
@@ -34,6 +34,7 @@ class RendererRegistry:
 
     def __init__(self) -> None:
         self._renderers: dict[str, Renderer] = {}
+        self._hooks: dict[str, DeliveryHook] = {}
 
     def register(self, kind: str, renderer: Renderer) -> None:
         if kind in self._renderers:
@@ -47,6 +48,33 @@ class RendererRegistry:
 
     def __contains__(self, kind: object) -> bool:
         return kind in self._renderers
+
+    def register_hook(self, kind: str, hook: DeliveryHook) -> None:
+        """Steps around sending one kind (group posts record their message id, for example)."""
+        if kind in self._hooks:
+            raise ValueError(f"delivery hook for {kind!r} registered twice")
+        self._hooks[kind] = hook
+
+    def hook(self, kind: str) -> DeliveryHook | None:
+        return self._hooks.get(kind)
+
+
+class DeferDelivery(Exception):
+    """Raised by a hook's `prepare` when the message must wait (tried again after a backoff)."""
+
+
+class DeliveryHook(Protocol):
+    """Optional steps around the delivery of one notification kind."""
+
+    async def prepare(self, message: OutboxMessage) -> OutboxMessage | None:
+        """The message to render (payload filled in), or None to drop it as no longer needed."""
+        ...
+
+    async def delivered(self, message: OutboxMessage, message_id: int) -> None: ...
+
+    async def refused(self, message: OutboxMessage, forbidden: bool) -> None:
+        """Telegram refused it for good; `forbidden` is a 403 (blocked, or bot removed)."""
+        ...
 
 
 class OutboxSender:
@@ -90,17 +118,29 @@ class OutboxSender:
         async with self._concurrency:
             error: str | None = None
             retry = False
+            hook = self._renderers.hook(message.kind)
             try:
-                translator = self._catalogs.for_language(await self._language(message.chat_id))
-                outgoing = self._renderers.render(message.kind, translator, message.payload)
-                await self._notifier.send(message.chat_id, outgoing)
+                prepared = await hook.prepare(message) if hook is not None else message
+                if prepared is not None:
+                    translator = self._catalogs.for_language(await self._language(message.chat_id))
+                    outgoing = self._renderers.render(message.kind, translator, prepared.payload)
+                    sent_id = await self._notifier.send(message.chat_id, outgoing)
+                    if hook is not None:
+                        await hook.delivered(prepared, sent_id)
+            except DeferDelivery as exc:
+                error, retry = f"deferred: {exc}", True
             except RetryAfter as exc:
                 error, retry = f"flood control: {exc}", True
             except Forbidden as exc:
                 error = f"forbidden: {exc.message}"
-                await self._mark_blocked(message.chat_id)
+                if hook is not None:
+                    await hook.refused(message, forbidden=True)
+                else:
+                    await self._mark_blocked(message.chat_id)
             except BadRequest as exc:
                 error = f"refused by Telegram: {exc.message}"
+                if hook is not None:
+                    await hook.refused(message, forbidden=False)
             except NetworkError as exc:
                 error, retry = f"network: {exc}", True
             except Exception as exc:  # a renderer bug must not stop the other messages
