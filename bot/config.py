@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     stars_price_floor: int = Field(50, gt=0)
     stars_price_ceiling: int = Field(100_000, gt=0)
     payment_rails: Annotated[list[PaymentRail], NoDecode] = Field(default_factory=_default_rails)
+    # Group admins' share of orders that came from their chat's post, from the platform's fee.
+    group_referral_bps: int = Field(0, ge=0, le=5000)
 
     # Timings
     auto_complete_after: timedelta = timedelta(days=3)
