@@ -55,7 +55,7 @@ from bot.services.stripe_webhooks import StripeWebhookService
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
-from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.notifier import Notifier, TelegramNotifier
 from bot.telegram.outbox_sender import OutboxSender
 from bot.telegram.rate_limits import SendingRateLimiter
 from bot.telegram.stars import TelegramStarsRefunder
@@ -93,6 +93,7 @@ def build_application(
     clock: Clock | None = None,
     catalogs: Catalogs | None = None,
     gateway: PaymentGateway | None = None,
+    notifier: Notifier | None = None,
     migrate_on_start: bool = True,
 ) -> AnyApplication:
     token = settings.token
@@ -126,6 +127,7 @@ def build_application(
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
     app.bot_data["gigbroker.migrate"] = migrate_on_start
+    app.bot_data["gigbroker.notifier"] = notifier or TelegramNotifier(app.bot)
     for module in HANDLER_MODULES:
         module.register(app)
     return app
@@ -154,7 +156,10 @@ def _money_services(deps: Deps, stars: StarsRefunder) -> None:
     deps.services[OrderService] = OrderService(deps.uow, deps.clock, settings, refunds)
     deps.services[PaymentService] = PaymentService(deps.uow, deps.clock, settings, refunds)
     deps.services[PayoutService] = PayoutService(deps.uow, deps.clock, settings, deps.gateway)
-    deps.services[StripeWebhookService] = StripeWebhookService(deps.uow, deps.clock, settings)
+    webhooks = StripeWebhookService(deps.uow, deps.clock, settings)
+    deps.services[StripeWebhookService] = webhooks
+    if settings.stripe_webhook_secret is not None:
+        deps.stripe_webhook = webhooks.handle  # served at POST /stripe/webhook
 
 
 def _seller_services(deps: Deps) -> None:
@@ -192,7 +197,7 @@ async def _post_init(app: AnyApplication) -> None:
         await upgrade(app.bot_data["gigbroker.engine"])
     deps.bot_username = deps.settings.bot_username or app.bot.username
     deps.outbox = OutboxSender(
-        deps.uow, TelegramNotifier(app.bot), deps.renderers, deps.catalogs, deps.clock
+        deps.uow, app.bot_data["gigbroker.notifier"], deps.renderers, deps.catalogs, deps.clock
     )
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_POLL_SECONDS, first=0)

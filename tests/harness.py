@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,11 @@ class Harness:
 
     def user(self, username: str, **kwargs: Any) -> Person:
         return self.sim.user(username, **kwargs)
+
+    def existing(self, username: str) -> Person:
+        """A person created before the bot started (an operator, say)."""
+        user = next(u for u in self.sim.world.users.values() if u.username == username)
+        return Person(self.sim.world, user)
 
     async def forge_tap(self, person: Person, message: BotMessage, data: str) -> Tap:
         """Press a button with hand-crafted callback_data, as a forger's client could."""
@@ -54,18 +59,36 @@ async def start_harness(
     *,
     serve_http: bool = False,
     gateway: PaymentGateway | None = None,
+    sim_options: dict[str, Any] | None = None,
+    bot_overrides: dict[str, Any] | None = None,
+    operators: Sequence[str] = (),
     **settings: Any,
 ) -> tuple[SimServer, LocalBot, FakeClock]:
-    """`gateway` replaces the one settings would build (a StripeGateway on a stand-in, say)."""
-    sim = await SimServer(
-        flood_limits=FloodLimits.off(), pre_checkout_timeout=5.0, long_poll_cap=0.05
-    ).start()
+    """Start a simulator and the bot on a fresh database.
+
+    `gateway` replaces the one settings would build (a StripeGateway on a stand-in, say);
+    `sim_options` go to `SimServer` (e.g. a Stripe API base for real provider charges);
+    `bot_overrides` to the composition root (e.g. a fake notifier); `operators` are
+    usernames created before the bot starts and listed in ADMIN_IDS; the rest are settings.
+    """
+    options: dict[str, Any] = {
+        "flood_limits": FloodLimits.off(),
+        "pre_checkout_timeout": 5.0,
+        "long_poll_cap": 0.05,
+    }
+    options.update(sim_options or {})
+    sim = await SimServer(**options).start()
+    if operators:
+        settings["admin_ids"] = [sim.user(name).id for name in operators]
     clock = FakeClock()
+    overrides = dict(bot_overrides or {})
+    if gateway is not None:
+        overrides["gateway"] = gateway
     bot = LocalBot(
         local_settings(sim, database_url or sqlite_url(folder), **settings),
         clock,
         serve_http=serve_http,
-        **({"gateway": gateway} if gateway is not None else {}),
+        **overrides,
     )
     await bot.start()
     return sim, bot, clock

@@ -43,7 +43,10 @@ class StripeWebhookService:
         secret = self._settings.stripe_webhook_secret
         try:
             event = verify_stripe_event(
-                payload, signature, secret.get_secret_value() if secret else "", now=now
+                payload,
+                signature,
+                secret.get_secret_value() if secret else "",
+                now=now if now is not None else int(self._clock.now().timestamp()),
             )
         except (WebhookSignatureInvalid, WebhookPayloadInvalid) as exc:
             log.warning("Stripe webhook refused: %s", exc)

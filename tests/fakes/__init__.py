@@ -1,0 +1,1 @@
+"""Fakes of adapters (notifier, ...) for tests: real behaviour where it matters, no I/O."""
