@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import FakeClock, SystemClock
+from bot.domain.money import Money
 from bot.local import LocalBot, local_settings, sqlite_url
 from bot.sim import BotMessage, FloodLimits, Person, SimServer
 from bot.sim.localstripe import LocalStripe, find_localstripe
@@ -136,10 +137,44 @@ async def act_create_gig(stage: Stage) -> None:
     stage.facts["gig_id"] = int(live.text.split("start=gig_")[1].split()[0])
 
 
+async def act_order_and_pay(stage: Stage) -> None:
+    """Tom opens Maya's gig, answers her question and pays; the money waits in escrow."""
+    stage.scene("Tom orders the logo and pays inside Telegram")
+    tom = stage.person("tom_buys", "Tom")
+    maya = stage.person("maya_designs", "Maya")
+    gig_id = stage.facts["gig_id"]
+    await stage.say(tom, f"/start gig_{gig_id}")
+    await stage.see(tom, "minimalist logo")
+    await stage.tap(tom, "Order from")
+    await stage.see(tom, "Choose a package")
+    await stage.tap(tom, "Business")
+    await stage.see(tom, "What is your brand name?")
+    await stage.say(tom, "Northwind Coffee")
+    await stage.see(tom, "Total:")
+    await stage.tap(tom, "Confirm and pay")
+    invoice = await tom.expect("minimalist logo")
+    stage.out(f"    🧾 invoice: {invoice.text.replace(chr(10), ' · ')}")
+    stage.out("  Tom pays in Telegram's payment sheet")
+    payment = await tom.pay()
+    if not payment.ok:
+        raise AssertionError(f"the payment failed: {payment.error_message}")
+    await stage.see(tom, "Payment received")
+    await stage.see(maya, "New order")
+    await _show_escrow(stage)
+
+
+async def _show_escrow(stage: Stage) -> None:
+    async with stage.bot.deps.uow(read_only=True) as uow:
+        balances = await uow.ledger.balances()
+    for (account, currency), amount in sorted(balances.items()):
+        if amount:
+            stage.out(f"    📒 {account:<24} {Money(amount, currency).format():>14}")
+
+
 #: A tiny PNG standing in for Maya's portfolio picture.
 DEMO_PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
-ACTS: Sequence[Act] = (act_welcome, act_create_gig)
+ACTS: Sequence[Act] = (act_welcome, act_create_gig, act_order_and_pay)
 
 
 DEMO_STRIPE_KEY = "sk_test_gigbroker_demo"
@@ -165,14 +200,10 @@ async def play_demo(out: Print = print, acts: Sequence[Act] = ACTS) -> int:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gigbroker-demo-")))
         stripe = await _start_stripe(stack, out)
         stripe_options: dict[str, Any] = {}
-        bot_options: dict[str, Any] = {}
+        bot_options: dict[str, Any] = {"telegram_provider_token": DEMO_PROVIDER_TOKEN}
         if stripe is not None:
             stripe_options = {"stripe_api_base": stripe.url, "stripe_secret_key": DEMO_STRIPE_KEY}
-            bot_options = {
-                "stripe_secret_key": DEMO_STRIPE_KEY,
-                "stripe_api_base": stripe.url,
-                "telegram_provider_token": DEMO_PROVIDER_TOKEN,
-            }
+            bot_options |= {"stripe_secret_key": DEMO_STRIPE_KEY, "stripe_api_base": stripe.url}
         sim = SimServer(flood_limits=FloodLimits.off(), long_poll_cap=0.2, **stripe_options)
         await sim.start()
         stack.push_async_callback(sim.stop)
