@@ -5,6 +5,7 @@ minute, reads included. Telegram's limits are about what the bot sends; the admi
 each settings change (getChatMember) would otherwise halve what an admin can do in a minute
 and delay group posts queued behind it. Reads (`get*`) therefore go straight through; every
 send and edit is limited as before, and 429s are still retried after `retry_after`.
+The overall rate keeps a small margin below 30/s (see OVERALL_PER_SECOND).
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from telegram._utils.types import JSONDict
 from telegram.ext import AIORateLimiter
 
 
+#: A little under Telegram's 30 a second: requests leave the limiter evenly spaced but reach
+#: Telegram with network jitter, and each 429 stops every send for at least a second.
+OVERALL_PER_SECOND = 29
+
+
 class SendingRateLimiter(AIORateLimiter):
+    def __init__(self, max_retries: int = 0) -> None:
+        super().__init__(overall_max_rate=OVERALL_PER_SECOND, max_retries=max_retries)
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
