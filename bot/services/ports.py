@@ -133,6 +133,7 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     stripe_events: StripeEventRepository
     groups: GroupRepository
+    reviews: ReviewRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -259,6 +260,22 @@ class OrderRepository(Protocol):
         """Released card orders, cleared before the date, with no payout and no payout error."""
         ...
 
+    async def due(
+        self,
+        statuses: Collection[str],
+        column: str,
+        before: datetime,
+        limit: int,
+        after: datetime | None = None,
+    ) -> Sequence[int]:
+        """Orders in `statuses` whose deadline `column` is at or before `before` (and after
+        `after`), soonest first: what a sweep has to look at."""
+        ...
+
+    async def for_party(self, user_id: int, as_seller: bool, limit: int) -> Sequence[OrderRecord]:
+        """A user's paid orders as buyer (or as seller), open ones first, newest first."""
+        ...
+
 
 class OrderEventRepository(Protocol):
     async def append(self, event: OrderEventRecord) -> None: ...
@@ -278,6 +295,45 @@ class LedgerRepository(Protocol):
     async def balances(self, account_prefix: str = "") -> dict[tuple[str, str], int]: ...
 
     async def order_transactions(self, order_id: int) -> Sequence[LedgerTransaction]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    """A review of one side of an order by the other (`role` is the author's side)."""
+
+    order_id: int
+    gig_id: int
+    author_id: int
+    subject_id: int
+    role: str  # buyer (rates the seller) | seller (rates the buyer)
+    rating: int
+    comment: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """A seller's history as levels need it (see `bot.domain.levels`)."""
+
+    completed: int = 0
+    on_time: int = 0
+    failed: int = 0  # paid orders that ended cancelled or refunded/split in a dispute
+    rating_sum: int = 0
+    rating_count: int = 0
+
+
+class ReviewRepository(Protocol):
+    async def add(self, review: ReviewRecord) -> bool:
+        """Store once per (order, author); False when this author already reviewed it."""
+        ...
+
+    async def for_order(self, order_id: int) -> Sequence[ReviewRecord]: ...
+
+    async def gig_rating(self, gig_id: int) -> tuple[int, int]:
+        """(sum of stars, number of reviews) buyers gave this gig."""
+        ...
+
+    async def track_record(self, seller_id: int) -> TrackRecord: ...
 
 
 class StripeEventRepository(Protocol):

@@ -17,11 +17,12 @@ from bot.clock import Clock
 from bot.domain.ledger import escrow_account, refund
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
+from bot.errors import NotAllowed
 from bot.i18n.markers import N_
 from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from bot.payments.stars import StarsRefunder
 from bot.services.order_steps import alert_operators, notify
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import OrderRecord, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,22 @@ class RefundService:
                     notify(order.buyer_id, "order.refunded", order, refunded_minor=held), now
                 )
         return recorded
+
+    async def refund_part(self, order: OrderRecord, amount_minor: int, key: str) -> None:
+        """Give part of a card payment back (a split dispute) before its ledger transaction is
+        written by the caller. Stars can only be refunded whole, so a split is card-only.
+
+        Raises `PaymentUnavailable` (try again later) or `PaymentDeclined` (an operator looks).
+        """
+        if amount_minor <= 0:
+            return
+        if order.rail == "stars":
+            raise NotAllowed(
+                N_("A Stars payment can only be refunded in full: release or refund instead.")
+            )
+        if self._gateway is None or not order.provider_charge_id:
+            raise PaymentUnavailable(detail="no card gateway configured")
+        await self._gateway.refund(order.provider_charge_id, amount_minor, order.currency, key)
 
     async def _record_failure(self, order_id: int, error: str) -> None:
         log.error("refund of order %s refused by the provider: %s", order_id, error)

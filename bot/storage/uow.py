@@ -21,6 +21,7 @@ from bot.services.ports import (
     OutboxRepository,
     PersistenceRepository,
     ProcessedUpdateRepository,
+    ReviewRepository,
     StripeEventRepository,
     UserRepository,
 )
@@ -31,6 +32,7 @@ from bot.storage.repositories.ledger import SqlLedgerRepository, SqlStripeEventR
 from bot.storage.repositories.orders import SqlOrderEventRepository, SqlOrderRepository
 from bot.storage.repositories.outbox import SqlOutboxRepository
 from bot.storage.repositories.persistence import SqlPersistenceRepository
+from bot.storage.repositories.reviews import SqlReviewRepository
 from bot.storage.repositories.updates import SqlProcessedUpdateRepository
 from bot.storage.repositories.users import SqlUserRepository
 
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     ledger: LedgerRepository
     stripe_events: StripeEventRepository
     groups: GroupRepository
+    reviews: ReviewRepository
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -79,6 +82,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(connection)
         self.stripe_events = SqlStripeEventRepository(connection)
         self.groups = SqlGroupRepository(connection)
+        self.reviews = SqlReviewRepository(connection)
 
     async def __aexit__(
         self,

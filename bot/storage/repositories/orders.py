@@ -8,11 +8,11 @@ both. `create` relies on the unique `confirm_key`, so a double-tapped Confirm ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, case, exists, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -131,6 +131,46 @@ class SqlOrderRepository:
             .order_by(orders.c.id)
             .limit(limit)
         )
+
+    async def due(
+        self,
+        statuses: Collection[str],
+        column: str,
+        before: datetime,
+        limit: int,
+        after: datetime | None = None,
+    ) -> Sequence[int]:
+        if column not in _DEADLINES:
+            raise ValueError(f"not a deadline column: {column}")
+        deadline = orders.c[column]
+        query = select(orders.c.id).where(
+            orders.c.status.in_(list(statuses)), deadline.is_not(None), deadline <= before
+        )
+        if after is not None:
+            query = query.where(deadline > after)
+        return await self._ids(query.order_by(deadline, orders.c.id).limit(limit))
+
+    async def for_party(self, user_id: int, as_seller: bool, limit: int) -> Sequence[OrderRecord]:
+        party = orders.c.seller_id if as_seller else orders.c.buyer_id
+        closed = case((orders.c.status.in_(("completed", "cancelled", "split")), 1), else_=0)
+        rows = (
+            (
+                await self._connection.execute(
+                    select(orders)
+                    .where(party == user_id, orders.c.paid_at.is_not(None))
+                    .order_by(closed, orders.c.id.desc())
+                    .limit(limit)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        return [_record(row) for row in rows]
+
+
+_DEADLINES = frozenset(
+    {"due_at", "auto_complete_at", "cancel_requested_at", "closed_at", "delivered_at"}
+)
 
 
 class SqlOrderEventRepository:

@@ -1,0 +1,182 @@
+"""Disputes: either side opens one, the order freezes, an operator decides.
+
+Opening a dispute moves the order to `disputed` (no auto-complete, no mutual cancellation) and
+sends every operator the case: the reason, the evidence, and the order's whole history from
+its events. Only operators (ADMIN_IDS) resolve, and each outcome is one balanced ledger
+transaction plus a message to both sides:
+
+- release: escrow to the seller's payable and the platform (as an approval would);
+- refund: the order is cancelled and `RefundService` refunds the buyer in full;
+- split: the buyer's share is refunded at the provider first (idempotent on the ledger key),
+  then the status change and the split transaction are written together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.fees import MAX_BPS
+from bot.domain.ledger import escrow_account, split, split_amounts
+from bot.domain.money import Money
+from bot.domain.order import Actor, OrderEvent, OrderStatus
+from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from bot.i18n.markers import N_
+from bot.services.delivery import check_reason
+from bot.services.order_access import (
+    check_parts,
+    history_lines,
+    load_for,
+    other_party,
+    release_escrow,
+)
+from bot.services.order_steps import move, notify
+from bot.services.orders import fee_policy
+from bot.services.ports import OrderRecord, UnitOfWork, UnitOfWorkFactory
+from bot.services.refunds import RefundService
+
+
+class DisputeService:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings, refunds: RefundService
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._settings = settings
+        self._policy = fee_policy(settings)
+        self._refunds = refunds
+
+    def _check_operator(self, user_id: int) -> None:
+        if user_id not in self._settings.admin_ids:
+            raise NotAllowed(N_("Only the marketplace's operators can resolve a dispute."))
+
+    async def open_dispute(
+        self,
+        order_id: int,
+        user_id: int,
+        reason: str,
+        evidence: Sequence[Mapping[str, Any]] = (),
+    ) -> OrderRecord:
+        now = self._clock.now()
+        text = check_reason(reason)
+        parts = check_parts(evidence) if evidence else []
+        async with self._uow() as uow:
+            order, actor = await load_for(uow, order_id, user_id)
+            await move(
+                uow, order, OrderEvent.open_dispute, actor, now, actor_user_id=user_id,
+                data={"reason": text, "parts": parts}, auto_complete_at=None,
+                cancel_requested_by=None, cancel_requested_at=None, extension_days=None,
+            )  # fmt: skip
+            await uow.outbox.add(
+                notify(
+                    other_party(order, user_id), "order.dispute_opened", order,
+                    by=actor.value, reason=text,
+                ),
+                now,
+            )  # fmt: skip
+            history = history_lines(await uow.order_events.for_order(order.id))
+            for admin_id in self._settings.admin_ids:
+                for index, part in enumerate(parts):
+                    await uow.outbox.add(
+                        notify(
+                            admin_id, "order.part", order, label="evidence", part=part,
+                            dedupe=f"order:{order.id}:evidence:{index}:{admin_id}",
+                        ),
+                        now,
+                    )  # fmt: skip
+                await uow.outbox.add(
+                    notify(
+                        admin_id, "dispute.case", order, by=actor.value, reason=text,
+                        history=history, buyer_id=order.buyer_id, seller_id=order.seller_id,
+                    ),
+                    now,
+                )  # fmt: skip
+        return order
+
+    async def case(self, order_id: int, operator_id: int) -> tuple[OrderRecord, list[Any]]:
+        """The order and its history, for an operator."""
+        self._check_operator(operator_id)
+        async with self._uow(read_only=True) as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                raise NotFound(N_("This order does not exist."))
+            return order, history_lines(await uow.order_events.for_order(order_id))
+
+    async def release(self, order_id: int, operator_id: int) -> OrderRecord:
+        self._check_operator(operator_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            order = await self._disputed(uow, order_id)
+            await move(
+                uow, order, OrderEvent.resolve_release, Actor.operator, now,
+                actor_user_id=operator_id, closed_at=now,
+            )  # fmt: skip
+            net = await release_escrow(uow, order, self._policy, now)
+            await self._tell_both(uow, order, "release", net_minor=net.amount_minor)
+        return order
+
+    async def refund(self, order_id: int, operator_id: int) -> OrderRecord:
+        self._check_operator(operator_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            order = await self._disputed(uow, order_id)
+            await move(
+                uow, order, OrderEvent.resolve_refund, Actor.operator, now,
+                actor_user_id=operator_id, closed_at=now,
+            )  # fmt: skip
+            await self._tell_both(uow, order, "refund")
+        await self._refunds.refund_order(order_id)
+        return order
+
+    async def split(self, order_id: int, operator_id: int, buyer_percent: int) -> OrderRecord:
+        """The buyer gets `buyer_percent` % of the escrow back; the seller the rest less the
+        commission on it (the ledger's split rule)."""
+        self._check_operator(operator_id)
+        if not 0 <= buyer_percent <= 100:
+            raise ValidationFailed(N_("Please type a percentage from 0 to 100."))
+        bps = buyer_percent * MAX_BPS // 100
+        async with self._uow(read_only=True) as uow:
+            order = await self._disputed(uow, order_id, lock=False)
+            held = await uow.ledger.balance(escrow_account(order_id), order.currency)
+        if held <= 0:
+            raise Conflict(N_("This order holds no money to release."))
+        total = Money(held, order.currency)
+        parts = split_amounts(total, bps, self._policy)
+        key = f"order:{order_id}:split"
+        await self._refunds.refund_part(order, parts.buyer_refund.amount_minor, key)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            order = await self._disputed(uow, order_id)
+            await move(
+                uow, order, OrderEvent.resolve_split, Actor.operator, now,
+                actor_user_id=operator_id, data={"buyer_percent": buyer_percent}, closed_at=now,
+            )  # fmt: skip
+            await uow.ledger.record(split(order_id, total, bps, order.seller_id, self._policy), now)
+            await self._tell_both(
+                uow, order, "split", percent=buyer_percent,
+                refunded_minor=parts.buyer_refund.amount_minor,
+                net_minor=parts.seller_net.amount_minor,
+            )  # fmt: skip
+        return order
+
+    async def _disputed(self, uow: UnitOfWork, order_id: int, lock: bool = True) -> OrderRecord:
+        order = await (uow.orders.get_for_update(order_id) if lock else uow.orders.get(order_id))
+        if order is None:
+            raise NotFound(N_("This order does not exist."))
+        if order.status != OrderStatus.disputed:
+            raise Conflict(N_("This dispute was already resolved."))
+        return order
+
+    async def _tell_both(
+        self, uow: UnitOfWork, order: OrderRecord, outcome: str, **extra: Any
+    ) -> None:
+        now = self._clock.now()
+        for chat_id, role in ((order.buyer_id, "buyer"), (order.seller_id, "seller")):
+            await uow.outbox.add(
+                notify(
+                    chat_id, "order.dispute_resolved", order, outcome=outcome, role=role, **extra
+                ),
+                now,
+            )
