@@ -137,6 +137,41 @@ async def act_create_gig(stage: Stage) -> None:
     stage.facts["gig_id"] = int(live.text.split("start=gig_")[1].split()[0])
 
 
+async def act_group_broadcast(stage: Stage) -> None:
+    """Bob runs a designers' group: he adds the bot, sets it up with taps and posts Maya's gig."""
+    stage.scene("A group admin adds the bot and Maya's gig is posted there")
+    bob = stage.person("bob_admin", "Bob")
+    group = stage.sim.group("Designers Hub", admins=[bob], supergroup=True)
+
+    async def see(fragment: str) -> None:
+        message = await group.expect(fragment, timeout=10)
+        text = message.text.replace("\n", "\n      ")
+        buttons = f"\n      buttons: {' | '.join(message.button_texts)}" if message.buttons else ""
+        stage.out(f"    🤖 → Designers Hub: {text}{buttons}")
+
+    async def tap(label: str) -> None:
+        stage.out(f"  Bob taps [{label}] in Designers Hub")
+        await bob.tap(label, chat=group)
+
+    stage.out("  Bob adds @" + stage.sim.bot_username + " to Designers Hub")
+    await group.add_bot(by=bob)
+    await see("Thanks for adding Gig Broker")
+    await tap("⚙️ Set up")
+    await see("Status: ⏸ paused")
+    await tap("🏷 Categories")
+    await see("Tap the categories")
+    await tap("Graphics & Design")
+    await see("Categories: Graphics & Design")
+    await tap("⬅️ Back")
+    await see("Categories: Graphics & Design")
+    await tap("▶️ Start posting")
+    await see("Status: ▶️ posting")
+    gig_id = stage.facts["gig_id"]
+    stage.out(f"  Bob ▸ /post {gig_id} (in Designers Hub)")
+    await bob.send(f"/post {gig_id}", chat=group)
+    await see("minimalist logo")
+
+
 async def act_order_and_pay(stage: Stage) -> None:
     """Tom opens Maya's gig, answers her question and pays; the money waits in escrow."""
     stage.scene("Tom orders the logo and pays inside Telegram")
@@ -174,7 +209,7 @@ async def _show_escrow(stage: Stage) -> None:
 #: A tiny PNG standing in for Maya's portfolio picture.
 DEMO_PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
-ACTS: Sequence[Act] = (act_welcome, act_create_gig, act_order_and_pay)
+ACTS: Sequence[Act] = (act_welcome, act_create_gig, act_group_broadcast, act_order_and_pay)
 
 
 DEMO_STRIPE_KEY = "sk_test_gigbroker_demo"
