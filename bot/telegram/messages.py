@@ -43,6 +43,8 @@ class OutgoingMessage:
     photo: str | None = None  # a Telegram file_id
     #: Edit this message of the chat instead of sending a new one (group posts kept up to date).
     edit_message_id: int | None = None
+    #: A file re-sent by file_id with `text` as its caption (deliveries, the order chat).
+    document: str | None = None
 
     def markup(self) -> InlineKeyboardMarkup | None:
         if not self.buttons:
@@ -59,6 +61,7 @@ class OutgoingMessage:
         return {
             "text": self.text,
             "photo": self.photo,
+            "document": self.document,
             "buttons": [[[b.label, b.data, b.url] for b in row] for row in self.buttons],
         }
 
@@ -69,6 +72,7 @@ class OutgoingMessage:
         return cls(
             text=str(payload["text"]),
             photo=str(payload["photo"]) if payload.get("photo") else None,
+            document=str(payload["document"]) if payload.get("document") else None,
             buttons=tuple(tuple(Button(*cell) for cell in row) for row in rows),
         )
 

@@ -28,7 +28,15 @@ class TelegramNotifier:
     async def send(self, chat_id: int, message: OutgoingMessage) -> int:
         if message.edit_message_id is not None:
             return await self._edit(chat_id, message.edit_message_id, message)
-        if message.photo and len(message.text) <= MAX_CAPTION:
+        if message.document and len(message.text) <= MAX_CAPTION:
+            sent = await self._bot.send_document(
+                chat_id,
+                message.document,
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=message.markup(),
+            )
+        elif message.photo and len(message.text) <= MAX_CAPTION:
             sent = await self._bot.send_photo(
                 chat_id,
                 message.photo,
