@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.money import Money
 from bot.errors import ValidationFailed
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.group_settings_ui import (
@@ -197,7 +198,7 @@ async def groupstats(update: Update, context: AnyContext) -> None:
     _ = translator(update, context)
     stats = await groups.stats(chat.id, user.id)
     revenue = ", ".join(
-        f"{amount / 100:.2f} {currency}" if currency != "XTR" else f"{amount} {currency}"
+        Money(amount, currency).format()
         for currency, amount in sorted(stats.revenue_minor.items())
     )
     text = _(
