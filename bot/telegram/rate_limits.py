@@ -16,7 +16,6 @@ from typing import Any
 from telegram._utils.types import JSONDict
 from telegram.ext import AIORateLimiter
 
-
 #: A little under Telegram's 30 a second: requests leave the limiter evenly spaced but reach
 #: Telegram with network jitter, and each 429 stops every send for at least a second.
 OVERALL_PER_SECOND = 29
