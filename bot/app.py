@@ -20,6 +20,8 @@ from bot.domain.limits import GigLimits
 from bot.domain.money import STARS
 from bot.handlers import (
     conversation,
+    delivery,
+    disputes,
     errors,
     fallback,
     gig_create,
@@ -27,10 +29,15 @@ from bot.handlers import (
     gig_links,
     gig_manage,
     groups,
+    order_buttons,
+    order_cancel,
+    order_notices,
+    order_view,
     orders,
     payments,
     payouts,
     profile,
+    reviews,
     seller_menu,
     start,
     updates,
@@ -41,16 +48,21 @@ from bot.ops.metrics import Metrics
 from bot.payments.gateway import PaymentGateway
 from bot.payments.stars import StarsRefunder
 from bot.payments.stripe_gateway import StripeGateway
+from bot.services.cancellation import CancellationService
 from bot.services.connect_onboarding import ConnectOnboarding
+from bot.services.delivery import DeliveryService
+from bot.services.disputes import DisputeService
 from bot.services.gig_drafts import GigCreation
 from bot.services.gig_edits import GigEditing
 from bot.services.gigs import GigService
+from bot.services.order_chat import OrderChatService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.payouts import PayoutService
 from bot.services.profiles import ProfileService
 from bot.services.progress import ProgressStore
 from bot.services.refunds import RefundService
+from bot.services.reviews import ReviewService
 from bot.services.stripe_webhooks import StripeWebhookService
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
@@ -79,6 +91,13 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     payouts,
     scheduler,
     groups,  # before conversation and fallback: group commands, panel buttons
+    order_buttons,  # after payment (issue 6): buttons, notifications and one module per flow
+    order_notices,
+    delivery,
+    order_view,
+    order_cancel,
+    disputes,
+    reviews,
     conversation,
     fallback,
 )
@@ -156,10 +175,21 @@ def _money_services(deps: Deps, stars: StarsRefunder) -> None:
     deps.services[OrderService] = OrderService(deps.uow, deps.clock, settings, refunds)
     deps.services[PaymentService] = PaymentService(deps.uow, deps.clock, settings, refunds)
     deps.services[PayoutService] = PayoutService(deps.uow, deps.clock, settings, deps.gateway)
+    _after_payment_services(deps, refunds)
     webhooks = StripeWebhookService(deps.uow, deps.clock, settings)
     deps.services[StripeWebhookService] = webhooks
     if settings.stripe_webhook_secret is not None:
         deps.stripe_webhook = webhooks.handle  # served at POST /stripe/webhook
+
+
+def _after_payment_services(deps: Deps, refunds: RefundService) -> None:
+    """Delivery to review (issue 6): each service on the same unit of work and clock."""
+    uow, clock, settings = deps.uow, deps.clock, deps.settings
+    deps.services[DeliveryService] = DeliveryService(uow, clock, settings)
+    deps.services[CancellationService] = CancellationService(uow, clock, settings, refunds)
+    deps.services[DisputeService] = DisputeService(uow, clock, settings, refunds)
+    deps.services[ReviewService] = ReviewService(uow, clock, settings)
+    deps.services[OrderChatService] = OrderChatService(uow, clock, settings)
 
 
 def _seller_services(deps: Deps) -> None:

@@ -1,4 +1,5 @@
-"""Periodic sweeps through PTB's JobQueue: invoice expiry, pending refunds, payouts.
+"""Periodic sweeps through PTB's JobQueue: invoice expiry, deadlines and reminders of orders
+(auto-complete, late orders, mutual-cancel timeouts, review windows), refunds and payouts.
 
 Sweeps act only on what the database says is due, and every step is idempotent, so a restart
 loses nothing and a second replica running the same sweep does no harm.
@@ -10,18 +11,33 @@ import logging
 
 from telegram.ext import ContextTypes
 
-from bot.handlers.context import AnyApplication, deps_of
+from bot.handlers.context import AnyApplication, Deps, deps_of
+from bot.services.cancellation import CancellationService
+from bot.services.delivery import DeliveryService
 from bot.services.orders import OrderService
 from bot.services.payouts import PayoutService
 from bot.services.refunds import RefundService
+from bot.services.reviews import ReviewService
 
 log = logging.getLogger(__name__)
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    deps = deps_of(context.application)
+    await run_sweeps(deps_of(context.application))
+
+
+async def run_sweeps(deps: Deps) -> None:
+    """Every sweep once, in an order where a later one sees what an earlier one did
+    (auto-complete before payouts; cancellations before refunds)."""
+    delivery, cancels = deps.service(DeliveryService), deps.service(CancellationService)
     for name, run in (
         ("expire", deps.service(OrderService).expire_unpaid),
+        ("auto_complete_reminder", delivery.remind_auto_complete),
+        ("auto_complete", delivery.auto_complete_due),
+        ("due_reminder", cancels.remind_sellers),
+        ("late", cancels.late_notices),
+        ("mutual_cancel", cancels.mutual_cancel_due),
+        ("review_reminder", deps.service(ReviewService).remind_due),
         ("refund", deps.service(RefundService).refund_due),
         ("payout", deps.service(PayoutService).pay_due),
     ):

@@ -19,6 +19,7 @@ COMMANDS = (
     ("start", N_("Main menu")),
     ("help", N_("How Gig Broker works")),
     ("cancel", N_("Stop what you are doing")),
+    ("orders", N_("My orders")),
 )
 
 

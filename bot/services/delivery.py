@@ -16,11 +16,11 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.order import Actor, OrderEvent, OrderStatus
-from bot.errors import Conflict, NotAllowed, TransitionRefused, ValidationFailed
+from bot.domain.order import Actor, OrderEvent, OrderStatus, transition
+from bot.errors import Conflict, NotAllowed, NotFound, TransitionRefused, ValidationFailed
 from bot.i18n.markers import N_
-from bot.services.order_access import check_parts, load_for, note, release_escrow
-from bot.services.order_steps import move, notify
+from bot.services.order_access import check_parts, load_for, note, party_actor, release_escrow
+from bot.services.order_steps import facts_of, move, notify
 from bot.services.orders import fee_policy
 from bot.services.ports import OrderRecord, UnitOfWork, UnitOfWorkFactory
 
@@ -118,6 +118,18 @@ class DeliveryService:
                 now,
             )
         return order
+
+    async def check_revision(self, order_id: int, buyer_id: int) -> None:
+        """Refuse early (before the buyer types a reason) when no revision is possible."""
+        now = self._clock.now()
+        async with self._uow(read_only=True) as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                raise NotFound(N_("This order does not exist."))
+            actor = party_actor(order, buyer_id)
+        transition(
+            OrderStatus(order.status), OrderEvent.request_revision, actor, facts_of(order, now)
+        )
 
     async def request_revision(self, order_id: int, buyer_id: int, reason: str) -> OrderRecord:
         """Back to the seller, with the reason and a deadline extended by the delivery time."""
