@@ -42,6 +42,8 @@ class Deps:
     uow: UnitOfWorkFactory
     progress: ProgressStore
     metrics: Metrics = field(default_factory=Metrics)
+    # update_ids another replica was handling when they arrived here (webhook: "try later")
+    busy_updates: set[int] = field(default_factory=set)
     gateway: PaymentGateway | None = None
     # (raw body, Stripe-Signature header) -> HTTP status; set when Stripe webhooks are on.
     stripe_webhook: Callable[[bytes, str | None], Awaitable[int]] | None = None

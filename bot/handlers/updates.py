@@ -1,21 +1,28 @@
-"""Duplicate updates: a redelivered update_id is recognised and skipped.
+"""Duplicate updates: each update_id is handled once, across replicas, and never lost.
 
 Telegram delivers an update again when it did not see it confirmed (a crash, a webhook
-timeout). The first group checks whether the update was handled; the last group records it
-once handling has finished, so a crash half-way means the update is handled again (every
-service is idempotent), never lost. The last group also wakes the outbox sender, so the
-notifications a service committed go out at once.
+timeout). The first handler group claims the update_id in the database (see
+`SqlProcessedUpdateRepository.claim`): a redelivery of a finished update is skipped, one that
+another replica is handling right now is skipped and reported busy (the webhook answers
+Telegram "try later"), and a claim left by a replica that died is taken over after its lease.
+The last group marks the update finished and wakes the outbox sender, so the notifications a
+service committed go out at once.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.handlers.context import AnyApplication, AnyContext, deps
+from bot.services.ports import UpdateClaim
 
 FIRST_GROUP = -100
 LAST_GROUP = 100
+# Longer than any handler runs; a claim this old belongs to a replica that died mid-update.
+UPDATE_CLAIM_LEASE = timedelta(minutes=2)
 
 
 def update_kind(update: Update) -> str:
@@ -35,25 +42,28 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
-async def skip_if_handled(update: Update, context: AnyContext) -> None:
+async def claim_update(update: Update, context: AnyContext) -> None:
     dependencies = deps(context)
     dependencies.metrics.update_started(update.update_id, update_kind(update))
-    async with dependencies.uow(read_only=True) as uow:
-        seen = await uow.updates.seen(update.update_id)
-    if seen:
+    async with dependencies.uow() as uow:
+        claim = await uow.updates.claim(
+            update.update_id, dependencies.clock.now(), UPDATE_CLAIM_LEASE
+        )
+    if claim is not UpdateClaim.NEW:
+        dependencies.busy_updates.update({update.update_id} if claim is UpdateClaim.BUSY else ())
         dependencies.metrics.update_skipped(update.update_id)
         raise ApplicationHandlerStop
 
 
-async def record_handled(update: Update, context: AnyContext) -> None:
+async def finish_update(update: Update, context: AnyContext) -> None:
     dependencies = deps(context)
     async with dependencies.uow() as uow:
-        await uow.updates.claim(update.update_id, dependencies.clock.now())
+        await uow.updates.finish(update.update_id, dependencies.clock.now())
     dependencies.metrics.update_finished(update.update_id)
     if dependencies.outbox is not None and context.application.running:
         context.application.create_task(dependencies.outbox.drain(), name="outbox-drain")
 
 
 def register(app: AnyApplication) -> None:
-    app.add_handler(TypeHandler(Update, skip_if_handled), group=FIRST_GROUP)
-    app.add_handler(TypeHandler(Update, record_handled), group=LAST_GROUP)
+    app.add_handler(TypeHandler(Update, claim_update), group=FIRST_GROUP)
+    app.add_handler(TypeHandler(Update, finish_update), group=LAST_GROUP)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -104,8 +105,18 @@ class OutboxRepository(Protocol):
     async def pending_count(self) -> int: ...
 
 
+class UpdateClaim(StrEnum):
+    """What claiming a Telegram update_id found."""
+
+    NEW = "new"  # ours to handle
+    DONE = "done"  # handled before: a redelivery, skip it
+    BUSY = "busy"  # another replica is handling it right now
+
+
 class ProcessedUpdateRepository(Protocol):
-    async def claim(self, update_id: int, now: datetime) -> bool: ...
+    async def claim(self, update_id: int, now: datetime, lease: timedelta) -> UpdateClaim: ...
+
+    async def finish(self, update_id: int, now: datetime) -> None: ...
 
     async def seen(self, update_id: int) -> bool: ...
 

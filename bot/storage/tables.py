@@ -284,7 +284,8 @@ processed_updates = Table(
     "processed_updates",
     metadata,
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
-    _ts("processed_at", nullable=False),
+    _ts("processed_at", nullable=False),  # when the current claim was taken
+    _ts("finished_at"),  # NULL while a replica is still handling it
 )
 
 # Stripe webhook events already applied: each event id is applied once (migration 0003).

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 
 from bot.clock import Clock
-from bot.handlers.context import AnyApplication
+from bot.handlers.context import AnyApplication, deps_of
 from bot.ops.metrics import CONTENT_TYPE, Metrics
 from bot.storage.repositories.ops import SqlOpsRepository
 
@@ -123,7 +123,13 @@ class WebServer:
             update = Update.de_json(data, self._application.bot)
         except (ValueError, TypeError, KeyError):
             return web.json_response({"error": "not an update"}, status=400)
-        await self._application.update_queue.put(update)
+        # Handled before answering: if this replica dies half-way Telegram sees no 200 and
+        # delivers the update again, so it is never lost.
+        await self._application.process_update(update)
+        busy = deps_of(self._application).busy_updates
+        if update.update_id in busy:
+            busy.discard(update.update_id)
+            return web.json_response({"error": "being handled elsewhere"}, status=503)
         return web.json_response({"ok": True})
 
     async def _stripe(self, request: web.Request) -> web.Response:

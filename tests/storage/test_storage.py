@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.ports import NewNotification, TelegramIdentity
+from bot.services.ports import NewNotification, TelegramIdentity, UpdateClaim
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.tables import SEARCH_INDEX_COLUMNS, metadata, outbox, users
 from bot.storage.uow import SqlUnitOfWorkFactory
@@ -85,16 +85,49 @@ async def test_a_clean_unit_of_work_commits_and_reads_back_aware_times(
     assert due[0].created_at == NOW and due[0].created_at.tzinfo is not None
 
 
-async def test_duplicate_update_and_outbox_dedupe_are_claimed_once(engine: AsyncEngine) -> None:
+async def test_outbox_dedupe_key_queues_a_notification_once(engine: AsyncEngine) -> None:
     await upgrade(engine)
     uow_factory = SqlUnitOfWorkFactory(engine)
     async with uow_factory() as uow:
-        first = await uow.updates.claim(1001, NOW)
-        again = await uow.updates.claim(1001, NOW)
         queued = await uow.outbox.add(NewNotification(1, "paid", dedupe_key="order:1:paid"), NOW)
         requeued = await uow.outbox.add(NewNotification(1, "paid", dedupe_key="order:1:paid"), NOW)
         pending = await uow.outbox.pending_count()
-    assert (first, again, queued, requeued, pending) == (True, False, True, False, 1)
+    assert (queued, requeued, pending) == (True, False, 1)
+
+
+async def test_update_claims_across_replicas(engine: AsyncEngine) -> None:
+    """New once; busy while a fresh claim is held; taken over after the lease; done after."""
+    await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    lease = timedelta(minutes=2)
+    async with uow_factory() as uow:
+        first = await uow.updates.claim(1001, NOW, lease)
+        while_held = await uow.updates.claim(1001, NOW + timedelta(seconds=30), lease)
+        after_a_crash = await uow.updates.claim(1001, NOW + timedelta(minutes=3), lease)
+        assert not await uow.updates.seen(1001)
+        await uow.updates.finish(1001, NOW + timedelta(minutes=3))
+        redelivered = await uow.updates.claim(1001, NOW + timedelta(minutes=4), lease)
+        assert await uow.updates.seen(1001)
+    assert (first, while_held, after_a_crash, redelivered) == (
+        UpdateClaim.NEW,
+        UpdateClaim.BUSY,
+        UpdateClaim.NEW,
+        UpdateClaim.DONE,
+    )
+
+
+async def test_concurrent_claims_of_one_update_give_it_to_one_replica(
+    engine: AsyncEngine,
+) -> None:
+    await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+
+    async def claim() -> UpdateClaim:
+        async with uow_factory() as uow:
+            return await uow.updates.claim(77, NOW, timedelta(minutes=2))
+
+    outcomes = await asyncio.gather(*(claim() for _ in range(5)))
+    assert sorted(outcomes) == sorted([UpdateClaim.NEW] + [UpdateClaim.BUSY] * 4)
 
 
 async def test_two_concurrent_writers_both_succeed(engine: AsyncEngine) -> None:

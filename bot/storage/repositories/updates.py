@@ -1,12 +1,19 @@
-"""Processed Telegram updates: the first replica to claim an update_id handles it."""
+"""Claims on Telegram updates, so each update_id is handled once across replicas.
+
+A replica claims an update before handling it and marks it finished afterwards. A redelivery
+of a finished update is skipped; one that arrives while another replica holds a fresh claim is
+reported busy (webhook mode answers Telegram "try later"); a claim older than its lease belongs
+to a replica that died mid-update, and is taken over, so the update is handled, never lost.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.services.ports import UpdateClaim
 from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import processed_updates
 
@@ -15,16 +22,43 @@ class SqlProcessedUpdateRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def claim(self, update_id: int, now: datetime) -> bool:
-        """True the first time an update is seen; False for a redelivery."""
-        return await insert_ignoring_conflict(
-            self._connection,
-            processed_updates,
-            {"update_id": update_id, "processed_at": now},
+    async def claim(self, update_id: int, now: datetime, lease: timedelta) -> UpdateClaim:
+        if await insert_ignoring_conflict(
+            self._connection, processed_updates, {"update_id": update_id, "processed_at": now}
+        ):
+            return UpdateClaim.NEW
+        row = (
+            await self._connection.execute(
+                select(processed_updates.c.processed_at, processed_updates.c.finished_at).where(
+                    processed_updates.c.update_id == update_id
+                )
+            )
+        ).first()
+        if row is None or row.finished_at is not None:
+            return UpdateClaim.DONE
+        if now - row.processed_at < lease:
+            return UpdateClaim.BUSY
+        taken = await self._connection.execute(  # compare-and-set: one replica takes it over
+            update(processed_updates)
+            .where(
+                processed_updates.c.update_id == update_id,
+                processed_updates.c.processed_at == row.processed_at,
+                processed_updates.c.finished_at.is_(None),
+            )
+            .values(processed_at=now)
+        )
+        return UpdateClaim.NEW if taken.rowcount else UpdateClaim.BUSY
+
+    async def finish(self, update_id: int, now: datetime) -> None:
+        await self._connection.execute(
+            update(processed_updates)
+            .where(processed_updates.c.update_id == update_id)
+            .values(finished_at=now)
         )
 
     async def seen(self, update_id: int) -> bool:
-        query = select(processed_updates.c.update_id).where(
+        """True once the update was handled to the end."""
+        query = select(processed_updates.c.finished_at).where(
             processed_updates.c.update_id == update_id
         )
-        return (await self._connection.execute(query)).first() is not None
+        return (await self._connection.execute(query)).scalar_one_or_none() is not None
