@@ -1,0 +1,50 @@
+"""Helpers for after-payment service tests: the issue-6 services wired on a `MoneyWorld`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services.cancellation import CancellationService
+from bot.services.delivery import DeliveryService
+from bot.services.disputes import DisputeService
+from bot.services.order_chat import OrderChatService
+from bot.services.ports import OrderRecord
+from bot.services.reviews import ReviewService
+from tests.services.money_world import MoneyWorld
+
+TEXT_PART = {"kind": "text", "text": "Here is your logo", "file_id": "", "name": ""}
+FILE_PART = {"kind": "document", "text": "", "file_id": "BQACAgfile", "name": "logo.svg"}
+
+
+@dataclass
+class Life:
+    world: MoneyWorld
+    delivery: DeliveryService
+    cancels: CancellationService
+    disputes: DisputeService
+    reviews: ReviewService
+    chat: OrderChatService
+
+    @classmethod
+    def of(cls, world: MoneyWorld) -> Life:
+        args = (world.uow, world.clock, world.settings)
+        return cls(
+            world,
+            DeliveryService(*args),
+            CancellationService(*args, world.refunds),
+            DisputeService(*args, world.refunds),
+            ReviewService(*args),
+            OrderChatService(*args),
+        )
+
+    async def paid(self, currency: str = "USD", key: str = "k1") -> OrderRecord:
+        world = self.world
+        gig = await world.add_gig(currency, 2000 if currency != "XTR" else 100)
+        order = await world.place(gig, key)
+        await world.payments.confirm_payment(world.payment(order))
+        return await world.order(order.id)
+
+    async def delivered(self, currency: str = "USD") -> OrderRecord:
+        order = await self.paid(currency)
+        await self.delivery.deliver(order.id, order.seller_id, [TEXT_PART, FILE_PART])
+        return await self.world.order(order.id)
