@@ -24,6 +24,7 @@ from bot.domain.gig import (
     PackageTier,
     validate_for_publish,
 )
+from bot.domain.levels import SELLER_LEVEL_LABELS
 from bot.domain.limits import (
     GigLimits,
     validate_delivery_days,
@@ -43,6 +44,7 @@ from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.ports import GigRecord, TelegramIdentity, UnitOfWork, UnitOfWorkFactory
 from bot.services.progress import PROGRESS_KIND
+from bot.services.reviews import level_of
 
 
 class GigPaused(NotFound):
@@ -75,6 +77,9 @@ class GigCard:
     spec: GigSpec
     seller: UserProfile
     level: str = N_("New seller")
+    #: Buyers' reviews of this gig: plain average of the stars and how many (issue 6).
+    rating_average: float = 0.0
+    rating_count: int = 0
 
 
 #: Fields the edit flow can change; package fields also name a tier.
@@ -276,9 +281,14 @@ async def _own(uow: UnitOfWork, seller_id: int, gig_id: int) -> GigRecord:
 
 async def _card(uow: UnitOfWork, record: GigRecord) -> GigCard:
     seller = await uow.users.get(record.seller_id)
+    stars, count = await uow.reviews.gig_rating(record.id)
+    level = level_of(await uow.reviews.track_record(record.seller_id))
     return GigCard(
         gig_id=record.id,
         status=record.status,
         spec=record.spec,
         seller=seller or UserProfile(id=record.seller_id, first_name=""),
+        level=SELLER_LEVEL_LABELS[level],
+        rating_average=stars / count if count else 0.0,
+        rating_count=count,
     )

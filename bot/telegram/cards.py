@@ -43,7 +43,7 @@ def _caption(_: Translator, card: GigCard, description: str) -> str:
     lines = [
         f"<b>{escape(spec.title)}</b>",
         _("👤 {name} · {level}", name=escape(seller.public_name), level=_(card.level)),
-        _("⭐ No reviews yet"),
+        _rating_line(_, card),
         _(
             "💰 From <b>{price}</b> · 🕒 {days}-day delivery",
             price=escape(spec.starting_price.format()),
@@ -63,6 +63,17 @@ def _caption(_: Translator, card: GigCard, description: str) -> str:
     if description:
         text += "\n\n" + escape(description)
     return text
+
+
+def _rating_line(_: Translator, card: GigCard) -> str:
+    """Buyers' average stars and the number of reviews, from the reviews table."""
+    if not card.rating_count:
+        return _("⭐ No reviews yet")
+    return _(
+        "⭐ {average} ({count} reviews)",
+        average=f"{card.rating_average:.1f}",
+        count=card.rating_count,
+    )
 
 
 def gig_card_caption(_: Translator, card: GigCard) -> str:
