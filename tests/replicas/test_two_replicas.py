@@ -1,0 +1,228 @@
+"""Two bot replicas (separate processes) on one PostgreSQL behind a round-robin balancer.
+
+The simulator plays Telegram and posts every update, with the secret header, to a small load
+balancer that hands them to the replicas in turn (and to the other one when a replica is down),
+as a load balancer in front of webhook replicas would. Checks: a seller's conversation goes on
+whichever replica gets the next message; every notification is sent once; an unpaid invoice
+expires once although both replicas sweep; a replica killed mid-deal leaves the deal to the
+other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.sim import FloodLimits, SimServer
+from bot.sim.localstripe import free_port
+from bot.storage.db import create_engine
+from bot.storage.tables import processed_updates
+from bot.web.server import SECRET_HEADER, TELEGRAM_PATH
+from tests.e2e.gig_steps import publish_simple_gig
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "replica-secret-token"
+STARTUP_S = 60.0
+
+
+@dataclass
+class RoundRobin:
+    """The load balancer: forwards each webhook POST to the next replica that answers."""
+
+    backends: list[str]
+    hits: dict[str, int] = field(default_factory=dict)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        self._turn: Iterator[str] = itertools.cycle(self.backends)
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        app = web.Application()
+        app.router.add_post(TELEGRAM_PATH, self._forward)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        headers = {SECRET_HEADER: request.headers.get(SECRET_HEADER, "")}
+        for _ in self.backends:
+            backend = next(self._turn)
+            try:
+                async with self._session.post(
+                    backend + TELEGRAM_PATH, data=body, headers=headers
+                ) as response:
+                    self.hits[backend] = self.hits.get(backend, 0) + 1
+                    return web.Response(status=response.status, body=await response.read())
+            except aiohttp.ClientConnectionError:
+                continue  # that replica is down: try the next one
+        return web.Response(status=502)
+
+
+class Replica:
+    def __init__(self, name: str, environment: dict[str, str], folder: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._environment = {**environment, "HTTP_PORT": str(self.port)}
+        self._log = folder / f"{name}.log"
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self._log.open("ab") as log:
+            self._process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                cwd=self._log.parent,
+                env=self._environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = asyncio.get_running_loop().time() + STARTUP_S
+        async with aiohttp.ClientSession() as session:
+            while True:
+                if self._process.returncode is not None:
+                    raise AssertionError(f"{self.name} exited:\n{self.log()[-3000:]}")
+                try:
+                    async with session.get(self.url + "/readyz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientConnectionError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"{self.name} not ready:\n{self.log()[-3000:]}")
+                await asyncio.sleep(0.1)
+
+    async def kill(self) -> None:
+        """Die at once, as a crashed machine would (no shutdown of any kind)."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.kill()
+            await self._process.wait()
+
+    async def stop(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            self._process.terminate()
+            try:
+                await asyncio.wait_for(self._process.wait(), 15)
+            except TimeoutError:
+                await self.kill()
+
+    def log(self) -> str:
+        return self._log.read_text(errors="replace")
+
+
+@dataclass
+class Cluster:
+    sim: SimServer
+    balancer: RoundRobin
+    replicas: list[Replica]
+    database_url: str
+
+
+@pytest.fixture
+async def cluster(postgres_url: str, tmp_path: Path) -> AsyncIterator[Cluster]:
+    sim = await SimServer(flood_limits=FloodLimits.off(), long_poll_cap=0.05).start()
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "TEST_"))},
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": sim.bot_token,
+        "BOT_USERNAME": sim.bot_username,
+        "TELEGRAM_API_BASE_URL": sim.url,
+        "DATABASE_URL": postgres_url,
+        "UPDATE_MODE": "webhook",
+        "WEBHOOK_SECRET_TOKEN": SECRET,
+        "HTTP_HOST": "127.0.0.1",
+        "TELEGRAM_PROVIDER_TOKEN": "284685063:TEST:replicas",
+        "INVOICE_TTL": "3s",
+        "SWEEP_INTERVAL": "1s",
+        "LOG_LEVEL": "INFO",
+    }
+    replicas = [Replica(name, environment, tmp_path) for name in ("replica-a", "replica-b")]
+    balancer = RoundRobin([replica.url for replica in replicas])
+    environment["WEBHOOK_URL"] = await balancer.start() + TELEGRAM_PATH
+    for replica in replicas:
+        replica._environment["WEBHOOK_URL"] = environment["WEBHOOK_URL"]
+    try:
+        for replica in replicas:  # one after the other: the first applies the migrations
+            await replica.start()
+        yield Cluster(sim, balancer, replicas, postgres_url)
+    finally:
+        for replica in replicas:
+            await replica.stop()
+        await balancer.stop()
+        await sim.stop()
+
+
+def _texts(sim: SimServer, chat_id: int, fragment: str) -> list[str]:
+    return [
+        m.get("text") or m.get("caption") or ""
+        for m in sim.messages(chat_id)
+        if fragment in (m.get("text") or m.get("caption") or "")
+    ]
+
+
+async def test_two_replicas_share_one_deal(cluster: Cluster) -> None:
+    sim, balancer = cluster.sim, cluster.balancer
+    maya, tom = sim.user("maya", first_name="Maya"), sim.user("tom", first_name="Tom")
+
+    # A whole guided conversation, its messages spread over both replicas.
+    gig_id = await publish_simple_gig(maya)
+    assert all(balancer.hits.get(r.url, 0) > 3 for r in cluster.replicas), balancer.hits
+
+    # Order and pay; then a second order left unpaid, which both replicas' sweeps see.
+    async def order_to_invoice() -> None:
+        await tom.send(f"/start gig_{gig_id}")
+        await tom.expect("minimalist logo")
+        await tom.tap("Order from")
+        await tom.expect("Choose a package", timeout=10)
+        await tom.tap("Starter")
+        await tom.expect("Total:", timeout=10)
+        await tom.tap("Confirm and pay")
+        await tom.expect("minimalist logo", timeout=10)
+
+    await tom.send("/start")
+    await tom.expect("Hi Tom")
+    await order_to_invoice()
+    assert (await tom.pay()).ok
+    await tom.expect("Payment received", timeout=10)
+    await maya.expect("New order", timeout=10)
+
+    await cluster.replicas[0].kill()  # a replica dies mid-deal; the balancer fails over
+    await order_to_invoice()
+    await tom.expect("expired unpaid", timeout=15)
+    await asyncio.sleep(2.5)  # more sweeps on the surviving replica: nothing more happens
+
+    assert len(_texts(sim, tom.id, "Payment received")) == 1
+    assert len(_texts(sim, maya.id, "New order")) == 1
+    assert len(_texts(sim, tom.id, "expired unpaid")) == 1
+    engine = create_engine(cluster.database_url)
+    try:
+        async with engine.connect() as connection:
+            claimed = (await connection.execute(processed_updates.select())).all()
+    finally:
+        await engine.dispose()
+    sent_ids = {u["update_id"] for u in sim.updates_sent}
+    assert {row.update_id for row in claimed} == sent_ids  # every update handled, once each
+    assert all(row.finished_at is not None for row in claimed)
