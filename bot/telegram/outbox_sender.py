@@ -106,8 +106,17 @@ class OutboxSender:
                     batch = await uow.outbox.claim_due(self._clock.now(), self._batch_size)
                 if not batch:
                     return handled
-                await asyncio.gather(*(self._deliver(message) for message in batch))
+                # One chat's messages go in the order they were committed (a delivery's files
+                # before its buttons); different chats are sent concurrently.
+                by_chat: dict[int, list[OutboxMessage]] = {}
+                for message in batch:
+                    by_chat.setdefault(message.chat_id, []).append(message)
+                await asyncio.gather(*(self._deliver_in_order(ms) for ms in by_chat.values()))
                 handled += len(batch)
+
+    async def _deliver_in_order(self, messages: list[OutboxMessage]) -> None:
+        for message in messages:
+            await self._deliver(message)
 
     async def _language(self, chat_id: int) -> str | None:
         async with self._uow(read_only=True) as uow:
