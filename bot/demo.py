@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import FakeClock, SystemClock
+from bot.demo_orders import act_approval_and_reviews, act_delivery_and_revision, act_payout
 from bot.domain.money import Money
 from bot.local import LocalBot, local_settings, sqlite_url
 from bot.sim import BotMessage, FloodLimits, Person, SimServer
@@ -209,7 +210,15 @@ async def _show_escrow(stage: Stage) -> None:
 #: A tiny PNG standing in for Maya's portfolio picture.
 DEMO_PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
-ACTS: Sequence[Act] = (act_welcome, act_create_gig, act_group_broadcast, act_order_and_pay)
+ACTS: Sequence[Act] = (
+    act_welcome,
+    act_create_gig,
+    act_group_broadcast,
+    act_order_and_pay,
+    act_delivery_and_revision,  # bot/demo_orders.py (issue 6)
+    act_approval_and_reviews,
+    act_payout,
+)
 
 
 DEMO_STRIPE_KEY = "sk_test_gigbroker_demo"
