@@ -119,13 +119,35 @@ class UpdateQueue:
         return [p.update for p in batch]
 
     def remove(self, pending: _Pending) -> None:
-        """Drop one update (confirmed by the webhook)."""
-        with contextlib.suppress(ValueError):
-            self.pending.remove(pending)
+        """Drop one update (confirmed by the webhook); by identity, as a redelivery is equal."""
+        self.pending = [p for p in self.pending if p is not pending]
+
+
+def chat_key(update: dict[str, Any]) -> int | str:
+    """What Telegram serialises webhook delivery by: the chat, else the user, else the update.
+
+    Telegram never has two updates of one chat in flight at once, so a bot sees a chat's
+    updates in order even with many parallel connections.
+    """
+    payload = next(v for k, v in update.items() if k != "update_id")
+    if isinstance(payload, dict):
+        for holder in (payload, payload.get("message")):
+            if isinstance(holder, dict) and isinstance(holder.get("chat"), dict):
+                return int(holder["chat"]["id"])
+        for field_name in ("from", "user"):
+            if isinstance(payload.get(field_name), dict):
+                return int(payload[field_name]["id"])
+    return f"update:{update['update_id']}"
 
 
 class WebhookSender:
-    """POSTs pending updates, one at a time and in order, to the webhook; retries failures."""
+    """POSTs pending updates to the webhook over up to `max_connections` parallel requests.
+
+    As Telegram: updates of one chat go one at a time and in order (the next waits until the
+    previous was confirmed with a 2xx); a failed POST is retried after `retry_delay`, keeping
+    its chat blocked so nothing overtakes it. Pending updates, in flight or not, stay in the
+    queue (and in getWebhookInfo's pending_update_count) until confirmed.
+    """
 
     def __init__(
         self,
@@ -138,34 +160,74 @@ class WebhookSender:
         self.config = config
         self.retry_delay = retry_delay
         self.now = now
+        self.max_in_flight = 0  # the most POSTs ever in flight at once (tests, benchmarks)
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: dict[int, asyncio.Task[None]] = {}  # id(pending) -> its delivery
+        self._busy_chats: set[int | str] = set()
 
     def start(self) -> None:
         """Begin delivering in the background."""
         self._task = asyncio.create_task(self._run(), name="sim-webhook")
 
     async def stop(self) -> None:
-        """Stop delivering; what is still pending stays pending."""
-        if self._task is not None:
-            self._task.cancel()
+        """Stop delivering; what is still pending (in flight too) stays pending."""
+        tasks = [t for t in (self._task, *self._in_flight.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = None
+        self._in_flight.clear()
+        self._busy_chats.clear()
+
+    def _startable(self) -> list[_Pending]:
+        """Oldest first: the pending updates that may go now (chat free, connection free)."""
+        room = max(1, self.config.max_connections) - len(self._in_flight)
+        chosen: list[_Pending] = []
+        blocked: set[int | str] = set(self._busy_chats)
+        for pending in self.queue.pending:
+            if len(chosen) >= room:
+                break
+            key = chat_key(pending.update)
+            if id(pending) in self._in_flight or key in blocked:
+                blocked.add(key)
+                continue
+            blocked.add(key)
+            chosen.append(pending)
+        return chosen
 
     async def _run(self) -> None:
         headers = {"Content-Type": "application/json"}
         if self.config.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.config.secret_token
         timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        connector = aiohttp.TCPConnector(limit=max(1, self.config.max_connections))
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             while True:
                 async with self.queue.changed:
-                    await self.queue.changed.wait_for(lambda: bool(self.queue.pending))
-                    head = self.queue.pending[0]
-                if await self._post(session, head.update, headers):
-                    self.queue.remove(head)
-                else:
-                    await asyncio.sleep(self.retry_delay)
+                    await self.queue.changed.wait_for(lambda: bool(self._startable()))
+                    batch = self._startable()
+                for pending in batch:
+                    self._busy_chats.add(chat_key(pending.update))
+                    self._in_flight[id(pending)] = asyncio.create_task(
+                        self._deliver(session, pending, headers), name="sim-webhook-post"
+                    )
+                self.max_in_flight = max(self.max_in_flight, len(self._in_flight))
+
+    async def _deliver(
+        self, session: aiohttp.ClientSession, pending: _Pending, headers: dict[str, str]
+    ) -> None:
+        """POST until confirmed, then free the chat and the connection."""
+        while True:
+            if await self._post(session, pending.update, headers):
+                break
+            await asyncio.sleep(self.retry_delay)  # the chat stays blocked meanwhile
+        async with self.queue.changed:  # not reached when stopped: the update stays pending
+            self.queue.remove(pending)
+            self._in_flight.pop(id(pending), None)
+            self._busy_chats.discard(chat_key(pending.update))
+            self.queue.changed.notify_all()
 
     async def _post(
         self, session: aiohttp.ClientSession, update: dict[str, Any], headers: dict[str, str]

@@ -64,7 +64,7 @@ async def set_webhook(world: World, params: dict[str, Any]) -> bool:
     world.webhook = WebhookConfig(
         url=url,
         secret_token=secret,
-        max_connections=params.get("max_connections", 40),
+        max_connections=min(100, max(1, int(params.get("max_connections", 40)))),
         allowed_updates=params.get("allowed_updates"),
         ip_address=params.get("ip_address"),
     )
