@@ -30,7 +30,7 @@ async def open_order(person: Person, order_id: int) -> None:
     """My orders -> the order card (by the /orders command, as a user would)."""
     await person.send("/orders")
     await person.expect("My orders")
-    await person.tap("As seller" if "seller" in person.user.username else "As buyer")
+    await person.tap("As seller" if "seller" in (person.user.username or "") else "As buyer")
     await person.expect("Your orders")
     await person.tap(f"#{order_id}")
     await person.expect(f"#{order_id}")

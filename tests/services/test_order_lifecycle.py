@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain.ledger import PLATFORM_FEES, escrow_account, seller_payable
+from bot.domain.ledger import PLATFORM_FEES, seller_payable
 from bot.domain.order import OrderStatus
 from bot.errors import Conflict, GigBrokerError, NotAllowed, TransitionRefused
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
