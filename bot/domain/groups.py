@@ -3,8 +3,8 @@
 Pure rules, no I/O. A chat's `ChatRules` are what its admins chose in the settings; `matches`
 decides whether a gig belongs in that chat, `local_day` and `digest_due` place "today" and
 "the digest time" in the chat's own time zone (a daily limit that reset at UTC midnight would
-reset mid-afternoon for a chat in Los Angeles), and `referral_share` computes the group
-admin's cut of a completed order with the same half-up rounding as every fee line.
+reset mid-afternoon for a chat in Los Angeles), and `group_referral` builds the ledger
+transaction of the group admins' cut of a completed order (half up, like every fee line).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.gig import Category
+from bot.domain.ledger import PLATFORM_FEES, Entry, LedgerTransaction
 from bot.domain.money import Money
 from bot.errors import ValidationFailed
 from bot.i18n.markers import N_
@@ -171,11 +172,33 @@ def posts_left(rules: ChatRules, posted_today: int) -> int:
     return max(0, rules.max_posts_per_day - posted_today)
 
 
-def referral_share(order_subtotal: Money, bps: int) -> Money:
-    """The group admin's share of a completed order: `bps` of the subtotal, rounded half up."""
-    if bps <= 0:
-        return Money.zero(order_subtotal.currency)
-    return order_subtotal.percent_bps(bps)
+def referral_account(chat_id: int) -> str:
+    """Where a group's admins' referral shares are credited."""
+    return f"group:{chat_id}:referral"
+
+
+def group_referral(
+    order_id: int, source_chat_id: int | None, subtotal: Money, bps: int, platform_fee: Money
+) -> LedgerTransaction | None:
+    """The group admins' share of a completed order that came from their chat's post.
+
+    `bps` of the subtotal (half up, like every fee line), paid out of the platform's fee on
+    that order and never more than that fee, into `group:<chat>:referral`, under a key that
+    makes it once per order. None when the order did not come from a group or the share is 0.
+    """
+    if source_chat_id is None or bps <= 0:
+        return None
+    share = subtotal.percent_bps(bps)
+    if share > platform_fee:
+        share = platform_fee
+    if not share.is_positive():
+        return None
+    return LedgerTransaction(
+        key=f"order:{order_id}:group_referral",
+        kind="group_referral",
+        order_id=order_id,
+        entries=(Entry(PLATFORM_FEES, -share), Entry(referral_account(source_chat_id), share)),
+    )
 
 
 def price_bounds(step_index: int) -> int:

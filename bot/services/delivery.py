@@ -192,7 +192,7 @@ class DeliveryService:
             cancel_requested_by=None,
             cancel_requested_at=None,
         )
-        net = await release_escrow(uow, order, self._policy, now)
+        net = await release_escrow(uow, order, self._policy, now, self._settings.group_referral_bps)
         automatic = event is OrderEvent.auto_complete
         await uow.outbox.add(
             notify(

@@ -113,7 +113,9 @@ class DisputeService:
                 uow, order, OrderEvent.resolve_release, Actor.operator, now,
                 actor_user_id=operator_id, closed_at=now,
             )  # fmt: skip
-            net = await release_escrow(uow, order, self._policy, now)
+            net = await release_escrow(
+                uow, order, self._policy, now, self._settings.group_referral_bps
+            )
             await self._tell_both(uow, order, "release", net_minor=net.amount_minor)
         return order
 

@@ -29,8 +29,6 @@ from bot.domain.groups import (
     matches,
     posts_left,
 )
-from bot.domain.ledger import PLATFORM_FEES, Entry, LedgerTransaction
-from bot.domain.money import Money
 from bot.domain.user import UserProfile
 from bot.errors import Conflict
 from bot.i18n.markers import N_
@@ -40,7 +38,6 @@ from bot.services.groups import ChatNotSetUp, GroupService
 from bot.services.ports import (
     GigRecord,
     NewNotification,
-    OrderRecord,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -135,36 +132,6 @@ async def plan_gig_changed(uow: UnitOfWork, gig_id: int, now: datetime, change: 
         key = f"gedit:{post.id}:{version}:{change}"
         await uow.outbox.add(NewNotification(post.chat_id, EDIT_KIND, payload, key), now)
     return len(posts)
-
-
-def group_referral(order: OrderRecord, bps: int, platform_fee: Money) -> LedgerTransaction | None:
-    """The group admins' share of a completed order that came from their chat's post.
-
-    Paid out of the platform's fee on that order (never more than that fee), into
-    `group:<chat>:referral`, under a key that makes it once per order. None when the order did
-    not come from a group or the share rounds to nothing. The order's completion service writes
-    it in the same unit of work as the release.
-    """
-    if order.source_chat_id is None or bps <= 0:
-        return None
-    share = Money(order.subtotal_minor, order.currency).percent_bps(bps)
-    if share > platform_fee:
-        share = platform_fee
-    if not share.is_positive():
-        return None
-    return LedgerTransaction(
-        key=f"order:{order.id}:group_referral",
-        kind="group_referral",
-        order_id=order.id,
-        entries=(
-            Entry(PLATFORM_FEES, -share),
-            Entry(referral_account(order.source_chat_id), share),
-        ),
-    )
-
-
-def referral_account(chat_id: int) -> str:
-    return f"group:{chat_id}:referral"
 
 
 class BroadcastService:

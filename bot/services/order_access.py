@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.fees import FeePolicy, seller_settlement
+from bot.domain.groups import group_referral
 from bot.domain.ledger import escrow_account, release_to_seller
 from bot.domain.money import Money
 from bot.domain.order import Actor
@@ -106,11 +107,17 @@ def check_parts(parts: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
 
 
 async def release_escrow(
-    uow: UnitOfWork, order: OrderRecord, policy: FeePolicy, now: datetime
+    uow: UnitOfWork,
+    order: OrderRecord,
+    policy: FeePolicy,
+    now: datetime,
+    group_referral_bps: int = 0,
 ) -> Money:
     """Empty the order's escrow to the seller's payable (subtotal minus commission) and the
     platform (commission plus the buyer's fees): one balanced transaction, in the caller's
-    unit of work so it commits with the status change. Returns the seller's net."""
+    unit of work so it commits with the status change. Returns the seller's net.
+    An order that came from a group post then credits that group's referral share
+    (`group_referral_bps` of the subtotal, out of the platform's fee) in the same unit of work."""
     held = await uow.ledger.balance(escrow_account(order.id), order.currency)
     if held <= 0:
         raise Conflict(N_("This order holds no money to release."))
@@ -120,6 +127,11 @@ async def release_escrow(
     await uow.ledger.record(
         release_to_seller(order.id, total, order.seller_id, seller_net, total - seller_net), now
     )
+    referral = group_referral(
+        order.id, order.source_chat_id, subtotal, group_referral_bps, total - seller_net
+    )
+    if referral is not None:
+        await uow.ledger.record(referral, now)
     return seller_net
 
 

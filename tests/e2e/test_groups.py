@@ -8,9 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.domain.gig import Category
+from bot.domain.groups import referral_account
+from bot.domain.ledger import payment_received
 from bot.domain.money import Money
 from bot.services.gigs import GigService
-from bot.services.group_broadcast import BroadcastService, group_referral, referral_account
+from bot.services.group_broadcast import BroadcastService
+from bot.services.order_access import release_escrow
 from bot.services.orders import OrderService, PlaceOrder
 from bot.services.ports import TelegramIdentity
 from bot.sim import FloodLimits, Group
@@ -109,9 +112,14 @@ async def test_order_from_a_group_post_is_attributed_and_shown_in_stats(harness:
     await bob.send("/groupstats", chat=group)
     stats = await group.expect("Gig Broker in this chat")
     assert "Gig links opened: 1" in stats.text and "Orders from these links: 1" in stats.text
-    share = group_referral(order, 1000, Money(order.subtotal_minor, order.currency))
-    assert share is not None
-    assert share.amount_for(referral_account(group.id), "USD") == order.subtotal_minor // 10
+    # Completion releases the escrow and credits the group's referral share, in one unit of work.
+    now = harness.clock.now()
+    async with harness.bot.deps.uow() as uow:
+        total = Money(order.total_minor, order.currency)
+        await uow.ledger.record(payment_received(order.id, total), now)
+        await release_escrow(uow, order, orders.policy, now, group_referral_bps=1000)
+        credited = await uow.ledger.balance(referral_account(group.id), "USD")
+    assert credited == order.subtotal_minor // 10
 
 
 async def test_removed_bot_stops_posting_there(harness: Harness) -> None:
