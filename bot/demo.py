@@ -144,11 +144,12 @@ async def act_group_broadcast(stage: Stage) -> None:
     bob = stage.person("bob_admin", "Bob")
     group = stage.sim.group("Designers Hub", admins=[bob], supergroup=True)
 
-    async def see(fragment: str) -> None:
+    async def see(fragment: str) -> BotMessage:
         message = await group.expect(fragment, timeout=10)
         text = message.text.replace("\n", "\n      ")
         buttons = f"\n      buttons: {' | '.join(message.button_texts)}" if message.buttons else ""
         stage.out(f"    🤖 → Designers Hub: {text}{buttons}")
+        return message
 
     async def tap(label: str) -> None:
         stage.out(f"  Bob taps [{label}] in Designers Hub")
@@ -170,7 +171,10 @@ async def act_group_broadcast(stage: Stage) -> None:
     gig_id = stage.facts["gig_id"]
     stage.out(f"  Bob ▸ /post {gig_id} (in Designers Hub)")
     await bob.send(f"/post {gig_id}", chat=group)
-    await see("minimalist logo")
+    post = await see("minimalist logo")
+    links = [b.get("url", "") for b in post.buttons if "start=gig_" in b.get("url", "")]
+    if links:  # the post's Order button: a deep link that remembers the group
+        stage.facts["order_start"] = links[0].split("start=", 1)[1]
 
 
 async def act_order_and_pay(stage: Stage) -> None:
@@ -178,8 +182,10 @@ async def act_order_and_pay(stage: Stage) -> None:
     stage.scene("Tom orders the logo and pays inside Telegram")
     tom = stage.person("tom_buys", "Tom")
     maya = stage.person("maya_designs", "Maya")
-    gig_id = stage.facts["gig_id"]
-    await stage.say(tom, f"/start gig_{gig_id}")
+    start = stage.facts.get("order_start") or f"gig_{stage.facts['gig_id']}"
+    if "order_start" in stage.facts:
+        stage.out("  Tom taps [Order] under the post in Designers Hub; Telegram opens the bot")
+    await stage.say(tom, f"/start {start}")
     await stage.see(tom, "minimalist logo")
     await stage.tap(tom, "Order from")
     await stage.see(tom, "Choose a package")
