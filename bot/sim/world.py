@@ -70,6 +70,8 @@ class World:
     star_refunds: list[Charge] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
     output_changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # Called with each new output (benchmarks route outputs per chat instead of scanning).
+    output_listeners: list[Callable[[Output], None]] = field(default_factory=list)
     calls: list[ApiCall] = field(default_factory=list)
     updates: UpdateQueue = field(default_factory=UpdateQueue)
     answers: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -211,8 +213,11 @@ class World:
     async def record_output(self, kind: OutputKind, chat_id: int, message: dict[str, Any]) -> None:
         """Append a snapshot to the output log and wake everyone waiting in `expect`."""
         async with self.output_changed:
-            self.outputs.append(Output(len(self.outputs), kind, chat_id, copy.deepcopy(message)))
+            output = Output(len(self.outputs), kind, chat_id, copy.deepcopy(message))
+            self.outputs.append(output)
             self.output_changed.notify_all()
+        for listener in self.output_listeners:
+            listener(output)
 
     def bot_sees(self, chat: Chat, message: dict[str, Any]) -> bool:
         """Whether a person's message in a group reaches the bot (privacy mode rules)."""
