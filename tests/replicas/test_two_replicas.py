@@ -11,126 +11,24 @@ other.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
 
+from bench.cluster import Replica, RoundRobin
 from bot.sim import FloodLimits, SimServer
-from bot.sim.localstripe import free_port
 from bot.storage.db import create_engine
 from bot.storage.tables import processed_updates
-from bot.web.server import SECRET_HEADER, TELEGRAM_PATH
+from bot.web.server import TELEGRAM_PATH
 from tests.e2e.gig_steps import publish_simple_gig
 
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "replica-secret-token"
-STARTUP_S = 60.0
-
-
-@dataclass
-class RoundRobin:
-    """The load balancer: forwards each webhook POST to the next replica that answers."""
-
-    backends: list[str]
-    hits: dict[str, int] = field(default_factory=dict)
-    url: str = ""
-    _runner: web.AppRunner | None = None
-
-    async def start(self) -> str:
-        self._turn: Iterator[str] = itertools.cycle(self.backends)
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        app = web.Application()
-        app.router.add_post(TELEGRAM_PATH, self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
-
-    async def stop(self) -> None:
-        await self._session.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        headers = {SECRET_HEADER: request.headers.get(SECRET_HEADER, "")}
-        for _ in self.backends:
-            backend = next(self._turn)
-            try:
-                async with self._session.post(
-                    backend + TELEGRAM_PATH, data=body, headers=headers
-                ) as response:
-                    self.hits[backend] = self.hits.get(backend, 0) + 1
-                    return web.Response(status=response.status, body=await response.read())
-            except aiohttp.ClientConnectionError:
-                continue  # that replica is down: try the next one
-        return web.Response(status=502)
-
-
-class Replica:
-    def __init__(self, name: str, environment: dict[str, str], folder: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._environment = {**environment, "HTTP_PORT": str(self.port)}
-        self._log = folder / f"{name}.log"
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self._log.open("ab") as log:
-            self._process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=self._log.parent,
-                env=self._environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = asyncio.get_running_loop().time() + STARTUP_S
-        async with aiohttp.ClientSession() as session:
-            while True:
-                if self._process.returncode is not None:
-                    raise AssertionError(f"{self.name} exited:\n{self.log()[-3000:]}")
-                try:
-                    async with session.get(self.url + "/readyz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientConnectionError:
-                    pass
-                if asyncio.get_running_loop().time() > deadline:
-                    raise AssertionError(f"{self.name} not ready:\n{self.log()[-3000:]}")
-                await asyncio.sleep(0.1)
-
-    async def kill(self) -> None:
-        """Die at once, as a crashed machine would (no shutdown of any kind)."""
-        if self._process is not None and self._process.returncode is None:
-            self._process.kill()
-            await self._process.wait()
-
-    async def stop(self) -> None:
-        if self._process is not None and self._process.returncode is None:
-            self._process.terminate()
-            try:
-                await asyncio.wait_for(self._process.wait(), 15)
-            except TimeoutError:
-                await self.kill()
-
-    def log(self) -> str:
-        return self._log.read_text(errors="replace")
 
 
 @dataclass
