@@ -4,8 +4,8 @@ The simulator plays Telegram and posts every update, with the secret header, to 
 balancer that hands them to the replicas in turn (and to the other one when a replica is down),
 as a load balancer in front of webhook replicas would. Checks: a seller's conversation goes on
 whichever replica gets the next message; every notification is sent once; an unpaid invoice
-expires once although both replicas sweep; a replica killed mid-deal leaves the deal to the
-other.
+expires once although both replicas sweep; a replica killed mid-deal leaves the deal (delivery
+and approval) to the other; every update is handled exactly once.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bench.cluster import Replica, RoundRobin
 from bot.sim import FloodLimits, SimServer
 from bot.storage.db import create_engine
-from bot.storage.tables import processed_updates
+from bot.storage.tables import ledger_entries, processed_updates
 from bot.web.server import TELEGRAM_PATH
 from tests.e2e.gig_steps import publish_simple_gig
+from tests.e2e.order_steps import deliver
 
 pytestmark = pytest.mark.postgres
 
@@ -83,7 +85,7 @@ def _texts(sim: SimServer, chat_id: int, fragment: str) -> list[str]:
 
 async def test_two_replicas_share_one_deal(cluster: Cluster) -> None:
     sim, balancer = cluster.sim, cluster.balancer
-    maya, tom = sim.user("maya", first_name="Maya"), sim.user("tom", first_name="Tom")
+    maya, tom = sim.user("maya_seller", first_name="Maya"), sim.user("tom", first_name="Tom")
 
     # A whole guided conversation, its messages spread over both replicas.
     gig_id = await publish_simple_gig(maya)
@@ -108,6 +110,11 @@ async def test_two_replicas_share_one_deal(cluster: Cluster) -> None:
     await maya.expect("New order", timeout=10)
 
     await cluster.replicas[0].kill()  # a replica dies mid-deal; the balancer fails over
+    await deliver(maya, order_id=1, files=1)  # the deal goes on on the surviving replica
+    await tom.expect("delivered", timeout=10)
+    await tom.tap("Approve")
+    await maya.expect("is complete", timeout=10)
+
     await order_to_invoice()
     await tom.expect("expired unpaid", timeout=15)
     await asyncio.sleep(2.5)  # more sweeps on the surviving replica: nothing more happens
@@ -115,12 +122,21 @@ async def test_two_replicas_share_one_deal(cluster: Cluster) -> None:
     assert len(_texts(sim, tom.id, "Payment received")) == 1
     assert len(_texts(sim, maya.id, "New order")) == 1
     assert len(_texts(sim, tom.id, "expired unpaid")) == 1
+    assert len(_texts(sim, maya.id, "is complete")) == 1
     engine = create_engine(cluster.database_url)
     try:
         async with engine.connect() as connection:
             claimed = (await connection.execute(processed_updates.select())).all()
+            escrow = (
+                await connection.execute(
+                    select(func.coalesce(func.sum(ledger_entries.c.amount_minor), 0)).where(
+                        ledger_entries.c.account.like("escrow:%")
+                    )
+                )
+            ).scalar_one()
     finally:
         await engine.dispose()
     sent_ids = {u["update_id"] for u in sim.updates_sent}
     assert {row.update_id for row in claimed} == sent_ids  # every update handled, once each
     assert all(row.finished_at is not None for row in claimed)
+    assert escrow == 0  # released to the seller on approval; the unpaid order held nothing
