@@ -9,7 +9,7 @@ Best-match score, every component in 0..1 (higher is better):
           + 0.20 * rating               Bayesian rating, (R - 1) / 4
           + 0.10 * track                log(1 + completed) / log(1 + 100), capped at 1
           + 0.07 * on_time              on-time share, shrunk towards 0.9 (3 virtual orders)
-          + 0.06 * response             1 / (1 + median response hours / 12); unknown = 0.5
+          + 0.06 * response             1 / (1 + mean response hours / 12); unknown = 0.5
           + 0.07 * freshness            0.5 ** (days since published / 30)
           + 0.05 * new_seller_boost     (1 - completed / 3) while the seller has < 3 completed
 
@@ -65,7 +65,7 @@ class SellerSignals:
     on_time_orders: int = 0  # completed orders delivered by their due time
     rating_sum: int = 0  # stars of buyers' reviews of this seller
     rating_count: int = 0
-    median_response_hours: float | None = None  # from payment to the seller's first action
+    response_hours: float | None = None  # from payment to the seller's first action
 
     @property
     def rating(self) -> float:
@@ -114,7 +114,7 @@ def components(candidate: Candidate, best_relevance: float, now: datetime) -> di
     """Each signal scaled to 0..1, before weighting (shown in tests and for tuning)."""
     seller = candidate.seller
     age_days = max((now - candidate.published_at).total_seconds(), 0.0) / 86_400
-    hours = seller.median_response_hours
+    hours = seller.response_hours
     return {
         "relevance": candidate.relevance / best_relevance if best_relevance > 0 else 1.0,
         "rating": (seller.rating - 1.0) / 4.0,

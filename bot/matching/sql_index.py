@@ -3,12 +3,16 @@
 The index itself is kept by the database (migration 0004), in the same transaction as every
 gig write, so this class only reads. One search is one read-only transaction:
 
-1. candidates: live gigs matching the words and the SQL-side filters (category, currency,
-   budget and delivery on a package, seller language), ordered by the sort's own key or by text
-   relevance, at most `candidate_cap` of them;
-2. when all words together match nothing, the same with any word (the page says `relaxed`);
-3. the candidates' sellers' track records (reviews, completed and on-time orders, response);
-4. filters on that record (minimum rating, seller level), then `ranking.rank` orders the rest.
+1. the window: the newest `window` (500) live gigs matching the words and the SQL-side
+   filters (category, currency, budget and delivery on a package, seller language). Bounding
+   it keeps a word that matches 100,000 gigs as cheap as a rare one; the price of that is that
+   a very common word is ranked among its newest 500 matches, not all of them;
+2. candidates: the window ordered by the sort's own key (price, newest) or by text relevance,
+   at most `candidate_cap` (200) of them;
+3. when all words together match nothing, the same with any word (the page says `relaxed`);
+4. in the same statement, the candidates' sellers' track records (reviews, completed and
+   on-time orders, response time);
+5. filters on that record (minimum rating, seller level), then `ranking.rank` orders the rest.
 
 Relevance is FTS5's bm25 with column weights title 10, tags 4, description 1 on SQLite, and
 `ts_rank` with weights A (title) 1.0, B (tags) 0.4, C (description) 0.2 on PostgreSQL.
@@ -16,16 +20,12 @@ Relevance is FTS5's bm25 with column weights title 10, tags 4, description 1 on 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
-from statistics import median
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql.elements import BindParameter
 
 from bot.clock import Clock
 from bot.matching.ports import NO_FILTERS, SearchFilters, SearchHit, SearchPage, SortOrder
@@ -34,25 +34,39 @@ from bot.matching.ranking import Candidate, SellerSignals, rank
 from bot.storage.db import READ_ONLY_OPTION
 from bot.storage.tables import UtcDateTime
 
-DEFAULT_CANDIDATE_CAP = 400
+DEFAULT_CANDIDATE_CAP = 200
 BM25_WEIGHTS = (10.0, 4.0, 1.0)  # title, tags, description
 MAX_LIMIT = 50
 
-_PRICE_FROM = "(SELECT MIN(p.price_minor) FROM gig_packages p WHERE p.gig_id = g.id)"
-_COLUMNS = (
+#: How many of the newest matching gigs a search looks at, at most (see the module doc).
+DEFAULT_WINDOW = 500
+
+
+def price_from(alias: str) -> str:
+    """The gig's cheapest package price: computed only for rows that need it (it costs a seek)."""
+    return f"(SELECT MIN(p.price_minor) FROM gig_packages p WHERE p.gig_id = {alias}.id)"
+
+
+#: What a window query (`SqlSearchIndex._found`) selects, with its relevance expression.
+WINDOW_COLUMNS = (
     "g.id AS id, g.seller_id AS seller_id, {relevance} AS relevance, "
-    "COALESCE(g.published_at, g.created_at) AS published_at, g.currency AS currency, "
-    f"{_PRICE_FROM} AS price_from"
+    "COALESCE(g.published_at, g.created_at) AS published_at, g.currency AS currency"
 )
 
 
 class SqlSearchIndex:
     def __init__(
-        self, engine: AsyncEngine, clock: Clock, *, candidate_cap: int = DEFAULT_CANDIDATE_CAP
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        *,
+        candidate_cap: int = DEFAULT_CANDIDATE_CAP,
+        window: int = DEFAULT_WINDOW,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._cap = candidate_cap
+        self._window = max(window, candidate_cap)
 
     async def search(
         self,
@@ -102,7 +116,6 @@ class SqlSearchIndex:
             if not rows and not any_word and len(query.words) > 1:
                 rows = await self._candidates(connection, query, filters, sort, True)
                 relaxed = bool(rows)
-            sellers = await _seller_signals(connection, {int(r.seller_id) for r in rows})
         candidates = [
             Candidate(
                 gig_id=int(r.id),
@@ -110,7 +123,13 @@ class SqlSearchIndex:
                 published_at=r.published_at,
                 price_from_minor=int(r.price_from or 0),
                 currency=str(r.currency),
-                seller=sellers.get(int(r.seller_id), SellerSignals()),
+                seller=SellerSignals(
+                    completed_orders=int(r.completed or 0),
+                    on_time_orders=int(r.on_time or 0),
+                    rating_sum=int(r.stars or 0),
+                    rating_count=int(r.reviews or 0),
+                    response_hours=(None if r.response_hours is None else float(r.response_hours)),
+                ),
             )
             for r in rows
         ]
@@ -129,31 +148,51 @@ class SqlSearchIndex:
         sort: SortOrder,
         any_word: bool,
     ) -> Sequence[Row[Any]]:
-        params: dict[str, Any] = {"cap": self._cap}
-        where = ["g.status = 'live'"]
+        params: dict[str, Any] = {"cap": self._cap, "window": self._window}
         postgres = connection.dialect.name == "postgresql"
+        window = self._found(query, filters, any_word, params, postgres)
+        order = {
+            SortOrder.price: f"{price_from('w')} ASC, w.id DESC",
+            SortOrder.newest: "w.published_at DESC, w.id DESC",
+        }.get(sort, "w.relevance DESC, w.id DESC")
+        capped = f"SELECT w.* FROM ({window}) AS w ORDER BY {order} LIMIT :cap"
+        found = f"SELECT c.*, {price_from('c')} AS price_from FROM ({capped}) AS c"
+        statement = text(_with_track_records(found, postgres)).columns(published_at=UtcDateTime())
+        return (await connection.execute(statement, params)).all()
+
+    def _found(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        any_word: bool,
+        params: dict[str, Any],
+        postgres: bool,
+    ) -> str:
+        """The window: the newest `:window` live gigs matching words and filters.
+
+        Newest by id, which the full-text indexes hand out in order without sorting (FTS5
+        walks its doclist backwards and stops), so a common word costs the window, not the
+        tens of thousands of gigs it matches. Columns are `WINDOW_COLUMNS`.
+        """
+        where = ["g.status = 'live'"]
         if query.empty:
-            source, relevance = "gigs g", "0.0"
+            source, relevance, newest = "gigs g", "0.0", "g.published_at DESC"
         elif postgres:
-            source = "gigs g"
+            source, newest = "gigs g", "g.id DESC"
             relevance = "ts_rank(g.search_vector, to_tsquery('english', :q))"
             where.append("g.search_vector @@ to_tsquery('english', :q)")
             params["q"] = query.tsquery(any_word=any_word)
         else:
             source = "gigs_fts JOIN gigs g ON g.id = gigs_fts.rowid"
             relevance = "-bm25(gigs_fts, {}, {}, {})".format(*BM25_WEIGHTS)
+            newest = "gigs_fts.rowid DESC"
             where.append("gigs_fts MATCH :q")
             params["q"] = query.fts5(any_word=any_word)
         where += _sql_filters(filters, params)
-        order = {
-            SortOrder.price: "price_from ASC, g.id DESC",
-            SortOrder.newest: "published_at DESC, g.id DESC",
-        }.get(sort, "published_at DESC, g.id DESC" if query.empty else "relevance DESC, g.id DESC")
-        statement = text(
-            f"SELECT {_COLUMNS.format(relevance=relevance)} FROM {source} "
-            f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :cap"
-        ).columns(published_at=UtcDateTime())
-        return (await connection.execute(statement, params)).all()
+        return (
+            f"SELECT {WINDOW_COLUMNS.format(relevance=relevance)} FROM {source} "
+            f"WHERE {' AND '.join(where)} ORDER BY {newest} LIMIT :window"
+        )
 
 
 def _sql_filters(filters: SearchFilters, params: dict[str, Any]) -> list[str]:
@@ -203,65 +242,38 @@ def _passes_record_filters(seller: SellerSignals, filters: SearchFilters) -> boo
     return filters.seller_level is None or seller.level.rank >= filters.seller_level.rank
 
 
-async def _seller_signals(
-    connection: AsyncConnection, seller_ids: set[int]
-) -> dict[int, SellerSignals]:
-    """The track record of each seller: buyers' reviews, completed and on-time orders, response."""
-    if not seller_ids:
-        return {}
-    ids = {"ids": sorted(seller_ids)}
-    expanding: BindParameter[Any] = bindparam("ids", expanding=True)
-    reviews = {
-        int(r[0]): (int(r[1]), int(r[2]))
-        for r in await connection.execute(
-            text(
-                "SELECT subject_id, SUM(rating), COUNT(*) FROM reviews "
-                "WHERE role = 'buyer' AND subject_id IN :ids GROUP BY subject_id"
-            ).bindparams(expanding),
-            ids,
-        )
-    }
-    completed = {
-        int(r[0]): (int(r[1]), int(r[2] or 0))
-        for r in await connection.execute(
-            text(
-                "SELECT seller_id, COUNT(*), "
-                "SUM(CASE WHEN delivered_at <= due_at THEN 1 ELSE 0 END) FROM orders "
-                "WHERE status = 'completed' AND seller_id IN :ids GROUP BY seller_id"
-            ).bindparams(expanding),
-            ids,
-        )
-    }
-    responses: dict[int, list[float]] = defaultdict(list)
-    rows = await connection.execute(
-        text(
-            "SELECT o.seller_id AS seller_id, o.paid_at AS paid_at, "
-            "MIN(e.created_at) AS first_action FROM orders o "
-            "JOIN order_events e ON e.order_id = o.id AND e.actor = 'seller' "
-            "WHERE o.paid_at IS NOT NULL AND o.seller_id IN :ids "
-            "GROUP BY o.id, o.seller_id, o.paid_at"
-        )
-        .bindparams(expanding)
-        .columns(paid_at=UtcDateTime(), first_action=UtcDateTime()),
-        ids,
+def _with_track_records(candidates: str, postgres: bool) -> str:
+    """The candidates with their sellers' track records, in one statement (one round trip).
+
+    Reviews by buyers (stars, count), completed orders and how many were delivered by their due
+    time, and the mean hours from payment to the seller's first recorded action on an order.
+    """
+    hours = (
+        "EXTRACT(EPOCH FROM (MIN(e.created_at) - o.paid_at)) / 3600.0"
+        if postgres
+        else "(julianday(MIN(e.created_at)) - julianday(o.paid_at)) * 24.0"
     )
-    for row in rows:
-        paid: datetime = row.paid_at
-        first: datetime = row.first_action
-        responses[int(row.seller_id)].append(max((first - paid).total_seconds(), 0) / 3600)
-    signals: dict[int, SellerSignals] = {}
-    for seller_id in seller_ids:
-        stars, count = reviews.get(seller_id, (0, 0))
-        done, on_time = completed.get(seller_id, (0, 0))
-        hours = responses.get(seller_id)
-        signals[seller_id] = SellerSignals(
-            completed_orders=done,
-            on_time_orders=on_time,
-            rating_sum=stars,
-            rating_count=count,
-            median_response_hours=median(hours) if hours else None,
-        )
-    return signals
+    return (
+        f"WITH cand AS ({candidates}), "
+        "sellers AS (SELECT DISTINCT seller_id FROM cand), "
+        "rev AS (SELECT subject_id AS seller_id, SUM(rating) AS stars, COUNT(*) AS reviews "
+        "FROM reviews WHERE role = 'buyer' AND subject_id IN (SELECT seller_id FROM sellers) "
+        "GROUP BY subject_id), "
+        "done AS (SELECT seller_id, COUNT(*) AS completed, "
+        "SUM(CASE WHEN delivered_at <= due_at THEN 1 ELSE 0 END) AS on_time FROM orders "
+        "WHERE status = 'completed' AND seller_id IN (SELECT seller_id FROM sellers) "
+        "GROUP BY seller_id), "
+        "resp AS (SELECT seller_id, AVG(hours) AS response_hours FROM ("
+        f"SELECT o.seller_id AS seller_id, {hours} AS hours FROM orders o "
+        "JOIN order_events e ON e.order_id = o.id AND e.actor = 'seller' "
+        "WHERE o.paid_at IS NOT NULL AND o.seller_id IN (SELECT seller_id FROM sellers) "
+        "GROUP BY o.id, o.seller_id, o.paid_at) AS first_actions GROUP BY seller_id) "
+        "SELECT cand.*, rev.stars, rev.reviews, done.completed, done.on_time, "
+        "resp.response_hours FROM cand "
+        "LEFT JOIN rev ON rev.seller_id = cand.seller_id "
+        "LEFT JOIN done ON done.seller_id = cand.seller_id "
+        "LEFT JOIN resp ON resp.seller_id = cand.seller_id"
+    )
 
 
 class _ReadTransaction:
