@@ -26,14 +26,14 @@ MEDIOCRE = SellerSignals(
     on_time_orders=15,
     rating_sum=70,
     rating_count=20,
-    median_response_hours=24,
+    response_hours=24,
 )
 TOP = SellerSignals(
     completed_orders=300,
     on_time_orders=294,
     rating_sum=980,
     rating_count=200,
-    median_response_hours=1,
+    response_hours=1,
 )
 
 
@@ -90,9 +90,9 @@ def test_a_new_seller_whose_gig_fits_better_beats_a_top_seller() -> None:
 
 def test_punctuality_and_response_time_break_otherwise_equal_ties() -> None:
     base = {"completed_orders": 30, "rating_sum": 140, "rating_count": 30}
-    punctual = SellerSignals(on_time_orders=30, median_response_hours=2, **base)
-    late = SellerSignals(on_time_orders=20, median_response_hours=2, **base)
-    slow = SellerSignals(on_time_orders=30, median_response_hours=48, **base)
+    punctual = SellerSignals(on_time_orders=30, response_hours=2, **base)
+    late = SellerSignals(on_time_orders=20, response_hours=2, **base)
+    slow = SellerSignals(on_time_orders=30, response_hours=48, **base)
     assert order(gig(1, late), gig(3, punctual)) == [3, 1]
     assert order(gig(2, slow), gig(3, punctual)) == [3, 2]
 
