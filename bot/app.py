@@ -21,6 +21,7 @@ from bot.domain.money import STARS
 from bot.handlers import (
     conversation,
     delivery,
+    discovery,
     disputes,
     errors,
     fallback,
@@ -29,6 +30,7 @@ from bot.handlers import (
     gig_links,
     gig_manage,
     groups,
+    inline,
     order_buttons,
     order_cancel,
     order_notices,
@@ -44,6 +46,7 @@ from bot.handlers import (
 )
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
+from bot.matching.sql_index import SqlSearchIndex
 from bot.ops.metrics import Metrics
 from bot.payments.gateway import PaymentGateway
 from bot.payments.stars import StarsRefunder
@@ -51,6 +54,7 @@ from bot.payments.stripe_gateway import StripeGateway
 from bot.services.cancellation import CancellationService
 from bot.services.connect_onboarding import ConnectOnboarding
 from bot.services.delivery import DeliveryService
+from bot.services.discovery import DiscoveryService
 from bot.services.disputes import DisputeService
 from bot.services.gig_drafts import GigCreation
 from bot.services.gig_edits import GigEditing
@@ -98,6 +102,8 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     order_cancel,
     disputes,
     reviews,
+    discovery,  # buyers finding gigs (issue 7); its word step is routed by conversation
+    inline,
     conversation,
     fallback,
 )
@@ -142,6 +148,7 @@ def build_application(
         gateway=gateway or _stripe_gateway(settings),
     )
     _seller_services(deps)
+    deps.services[DiscoveryService] = DiscoveryService(uow, SqlSearchIndex(engine, clock), clock)
     _money_services(deps, TelegramStarsRefunder(app.bot))
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
