@@ -71,7 +71,12 @@ async def start_order(update: Update, context: AnyContext) -> None:
     rows = [
         (
             Button(
-                f"{p.name} · {p.price.format()} · {p.delivery_days}d",
+                _(
+                    "{name} · {price} · {days}d",
+                    name=p.name,
+                    price=p.price.format(),
+                    days=p.delivery_days,
+                ),
                 PACKAGE.pack(gig=gig_id, tier=p.tier.value),
             ),
         )
