@@ -45,6 +45,15 @@ def seller_payable(user_id: int) -> str:
     return f"seller:{user_id}:payable"
 
 
+def payable_seller(account: str) -> int | None:
+    """The seller a `seller:<id>:payable` account belongs to (None for any other account)."""
+    prefix, _, rest = account.partition(":")
+    user_id, _, suffix = rest.partition(":")
+    if prefix != "seller" or suffix != "payable" or not user_id.lstrip("-").isdigit():
+        return None
+    return int(user_id)
+
+
 def is_external(account: str) -> bool:
     """External accounts mirror money outside the marketplace and may go negative."""
     return account.startswith(EXTERNAL_PREFIX)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.ledger import EXTERNAL_STARS, payout, seller_payable
+from bot.domain.ledger import EXTERNAL_STARS, payable_seller, payout, seller_payable
 from bot.domain.money import Money
 from bot.errors import Conflict, NotAllowed
 from bot.i18n.markers import N_
@@ -135,9 +135,9 @@ class PayoutService:
         async with self._uow(read_only=True) as uow:
             balances = await uow.ledger.balances(SELLER_PREFIX)
         owed = [
-            Owed(int(account.split(":")[1]), Money(amount, currency))
+            Owed(seller_id, Money(amount, currency))
             for (account, currency), amount in balances.items()
-            if amount > 0
+            if amount > 0 and (seller_id := payable_seller(account)) is not None
         ]
         return sorted(owed, key=lambda o: (o.amount.currency != "XTR", o.seller_id))
 

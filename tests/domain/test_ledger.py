@@ -170,3 +170,11 @@ def test_balances_and_negative_internal_accounts() -> None:
     assert negative_internal_accounts(got) == []
     overdrawn = balances([*txs, payout(9, usd(1), "payout:9:2")])
     assert negative_internal_accounts(overdrawn) == [(seller_payable(9), "USD")]
+
+
+def test_payable_seller_reads_only_seller_payable_accounts() -> None:
+    from bot.domain.ledger import payable_seller
+
+    assert payable_seller(seller_payable(42)) == 42
+    for other in ("platform:fees", "escrow:order:3", "seller:x:payable", "seller:7:other", ""):
+        assert payable_seller(other) is None
