@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.domain.gig import GigSpec, PackageTier
+from bot.handlers import gig_edit_lists
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.gig_create import answer_of
 from bot.handlers.gig_panel import (
@@ -188,3 +189,4 @@ def register(app: AnyApplication) -> None:
     dependencies.steps[gig_edits.FLOW] = on_message
     app.add_handler(CallbackQueryHandler(on_button, pattern=GE.pattern))
     app.add_handler(CallbackQueryHandler(on_category, pattern=GEC.pattern))
+    gig_edit_lists.register(app)  # extras and questions: a flow of their own

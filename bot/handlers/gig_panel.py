@@ -34,6 +34,11 @@ GE = action("ge", gig=int, field=str, tier=str)
 #: A new category for a gig, chosen with a button.
 GEC = action("gec", gig=int, cat=str)
 PACKAGE_MENU, PHOTOS_DONE, EDIT_CANCEL = "pkg", "photos_done", "cancel"
+#: The extras ("x") or questions ("q") of a gig: list them, add, change or remove one.
+GX = action("gx", gig=int, kind=str, op=str, index=int)
+LIST_SHOW, LIST_ADD, LIST_CHANGE, LIST_REMOVE = "show", "add", "chg", "del"
+#: A button answer while an extra or a question is being written (step as in creation).
+GXA = action("gxa", step=str, value=str)
 
 STATUS_LABELS = {
     GigStatus.draft: N_("📝 Draft"),
@@ -122,6 +127,10 @@ def edit_menu(_: Translator, card: GigCard) -> OutgoingMessage:
             (field(_("Title"), "title"), field(_("Category"), "category")),
             (field(_("Tags"), "tags"), field(_("Description"), "description")),
             (field(_("Photos"), "photos"),),
+            (
+                Button(_("Extras"), GX.pack(gig=gig, kind="x", op=LIST_SHOW, index=0)),
+                Button(_("Questions"), GX.pack(gig=gig, kind="q", op=LIST_SHOW, index=0)),
+            ),
             packages,
             (Button(_("⬅️ Back to the gig"), GM.pack(op=OPEN, gig=gig)),),
         ),

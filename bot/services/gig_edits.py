@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.domain.gig import PackageTier
 from bot.errors import ValidationFailed
 from bot.i18n.markers import N_
+from bot.services.gig_edit_lists import GigListEditing
 from bot.services.gig_steps import Answer, PhotoAnswer, TextAnswer
 from bot.services.gigs import EDITABLE_FIELDS, GigCard, GigService
 from bot.services.ports import GigRecord
@@ -38,6 +39,8 @@ class GigEditing:
         self._progress = progress
         self._gigs = gigs
         self.limits = gigs.limits
+        #: Extras and requirement questions: several parts each, so a flow of their own.
+        self.lists = GigListEditing(progress, gigs)
 
     async def begin(
         self, seller_id: int, gig_id: int, field: str, tier: PackageTier | None

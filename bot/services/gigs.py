@@ -264,6 +264,19 @@ class GigService:
             await self._changed(uow, gig_id, now, "price" if field == "pkg_price" else "edited")
             return await _card(uow, await _own(uow, seller_id, gig_id))
 
+    async def edit_with(
+        self, seller_id: int, gig_id: int, change: Callable[[GigDraft], GigDraft]
+    ) -> GigCard:
+        """Change the gig by a function of its current content (extras, questions), checked
+        with the publishing rules; read and written in one transaction so no edit is lost."""
+        async with self._uow() as uow:
+            record = await _own(uow, seller_id, gig_id)
+            spec = validate_for_publish(change(draft_from_spec(record.spec)), self.limits)
+            now = self._clock.now()
+            await uow.gigs.update_spec(gig_id, spec, now)
+            await self._changed(uow, gig_id, now, "edited")
+            return await _card(uow, await _own(uow, seller_id, gig_id))
+
     async def check_owner(self, seller_id: int, gig_id: int) -> GigRecord:
         """For flows that ask before they change: refuse early with the same rule."""
         async with self._uow(read_only=True) as uow:
