@@ -202,3 +202,11 @@ async def test_more_like_this(engine: AsyncEngine, index: SqlSearchIndex) -> Non
     await add_gig(engine, 2, "Logo redraw paused", status="paused")
     assert (await index.more_like_this(logo)).gig_ids == [similar]
     assert (await index.more_like_this(99_999)).gig_ids == []
+
+
+async def test_accents_are_ignored_on_sqlite(engine: AsyncEngine, index: SqlSearchIndex) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's english configuration keeps accents (no unaccent extension)")
+    cafe = await add_gig(engine, 1, "Menu design for your café and bistro")
+    assert await ids(index, "cafe") == [cafe]
+    assert await ids(index, "café") == [cafe]
