@@ -27,7 +27,7 @@ from bot.handlers.order_buttons import (
 )
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
-from bot.telegram.messages import MAX_CAPTION, MAX_TEXT, Button, OutgoingMessage, escape, truncate
+from bot.telegram.messages import Button, OutgoingMessage, escape
 
 Payload = Mapping[str, Any]
 Renderer = Callable[[Translator, Payload], OutgoingMessage]
@@ -104,8 +104,8 @@ def render_part(_: Translator, p: Payload) -> OutgoingMessage:
     }.get(str(p.get("label")), title(p))
     body = escape(part.get("text") or "")
     if part["kind"] == "text":
-        return OutgoingMessage(truncate(f"{header}\n\n{body}", MAX_TEXT))
-    caption = truncate(f"{header}\n{body}" if body else header, MAX_CAPTION)
+        return OutgoingMessage(f"{header}\n\n{body}")  # the notifier splits long texts
+    caption = f"{header}\n{body}" if body else header  # too long: the file goes bare, then it
     if part["kind"] == "photo":
         return OutgoingMessage(caption, photo=str(part["file_id"]))
     return OutgoingMessage(caption, document=str(part["file_id"]))
@@ -120,8 +120,8 @@ def render_chat(_: Translator, p: Payload) -> OutgoingMessage:
     reply = ((Button(_("↩️ Reply"), CHAT.pack(order=order_id)),),)
     body = escape(part.get("text") or "")
     if part["kind"] == "text":
-        return OutgoingMessage(truncate(f"{header}\n{body}", MAX_TEXT), reply)
-    caption = truncate(f"{header}\n{body}", MAX_CAPTION)
+        return OutgoingMessage(f"{header}\n{body}", reply)
+    caption = f"{header}\n{body}"
     if part["kind"] == "photo":
         return OutgoingMessage(caption, reply, photo=str(part["file_id"]))
     return OutgoingMessage(caption, reply, document=str(part["file_id"]))
@@ -253,7 +253,7 @@ def render_dispute_case(_: Translator, p: Payload) -> OutgoingMessage:
         seller=p["seller_id"],
         reason=escape(p["reason"]),
     )
-    text = truncate(head + history_text(_, list(p.get("history", []))), MAX_TEXT)
+    text = head + history_text(_, list(p.get("history", [])))
     return OutgoingMessage(
         text,
         (

@@ -43,7 +43,7 @@ from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.order_chat import OrderChatService, OrderView
 from bot.services.progress import Progress
-from bot.telegram.messages import MAX_TEXT, Button, OutgoingMessage, escape, truncate
+from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
 CHAT_FLOW = "ochat"
 
@@ -168,7 +168,7 @@ async def show_history(update: Update, context: AnyContext) -> None:
     text = (
         _("📜 History of order #{order_id}", order_id=data["order"]) + "\n" + history_text(_, lines)
     )
-    await reply(update, context, OutgoingMessage(truncate(text, MAX_TEXT)))
+    await reply(update, context, OutgoingMessage(text))  # split by the notifier when long
 
 
 async def start_chat(update: Update, context: AnyContext) -> None:
