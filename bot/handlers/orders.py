@@ -195,7 +195,11 @@ async def answer_step(update: Update, context: AnyContext, progress: Progress) -
         answer = message.text.strip()
     elif requirement.kind is RequirementKind.file and (message.document or message.photo):
         file = message.document or message.photo[-1]
-        answer = {"file_id": file.file_id, "file_name": getattr(file, "file_name", None) or ""}
+        answer = {
+            "file_id": file.file_id,
+            "file_name": getattr(file, "file_name", None) or "",
+            "type": "document" if message.document else "photo",  # how to send it on
+        }
     else:
         raise ValidationFailed(N_("That is not the kind of answer this question needs."))
     progress.data["answers"][str(progress.data["question"])] = answer

@@ -27,9 +27,14 @@ from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, tran
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.orders import OrderService
-from bot.services.payments import PaymentReceived, PaymentService, parse_payload
-from bot.services.payouts import PayoutService
-from bot.telegram.messages import Button, OutgoingMessage, escape
+from bot.services.payments import (
+    REQUIREMENT_FILE,
+    PaymentReceived,
+    PaymentService,
+    parse_payload,
+)
+from bot.services.payouts import Owed, PayoutService
+from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape, truncate
 
 DECLINE = action("odecl", order=int)
 SETTLE = action("osettle", seller=int, currency=str, amount=int)
@@ -64,6 +69,22 @@ def render_new_for_seller(_: Translator, p: Mapping[str, Any]) -> OutgoingMessag
     return OutgoingMessage(text, ((Button(_("Decline"), DECLINE.pack(order=p["order_id"])),),))
 
 
+def render_requirement_file(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    """One file the buyer answered a requirement with, re-sent by its file_id."""
+    file = p["file"]
+    caption = _(
+        "📎 {order}\n<i>{question}</i>",
+        order=_title(p),
+        question=escape(truncate(str(p.get("question", "")), 300)),
+    )
+    if file.get("file_name"):
+        caption += "\n" + escape(truncate(str(file["file_name"]), 200))
+    caption = truncate(caption, MAX_CAPTION)
+    if file.get("type") == "photo":
+        return OutgoingMessage(caption, photo=str(file["file_id"]))
+    return OutgoingMessage(caption, document=str(file["file_id"]))
+
+
 def _simple(template: str) -> Any:
     def render(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
         refunded = _money(p, "refunded_minor") if "refunded_minor" in p else _money(p)
@@ -82,6 +103,7 @@ def _simple(template: str) -> Any:
 
 RENDERERS = {
     "order.new_for_seller": render_new_for_seller,
+    REQUIREMENT_FILE: render_requirement_file,
     "order.receipt": _simple(
         N_(
             "🧾 Payment received: {total} for {order}. The money is held in escrow until you "
@@ -150,6 +172,16 @@ async def decline(update: Update, context: AnyContext) -> None:
     await query.answer(_("Declined. The buyer is being refunded."))
 
 
+def _seller_name(item: Owed) -> str:
+    """The seller as an operator recognises them: name, @username, and the id to be sure."""
+    if item.seller is None:
+        return f"#{item.seller_id}"
+    name = f"<b>{escape(item.seller.public_name)}</b>"
+    if item.seller.username:
+        name += f" @{escape(item.seller.username)}"
+    return f"{name} (#{item.seller_id})"
+
+
 async def payouts_command(update: Update, context: AnyContext) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
@@ -163,7 +195,7 @@ async def payouts_command(update: Update, context: AnyContext) -> None:
         await message.reply_html(
             _(
                 "Seller {seller} is owed {amount}.",
-                seller=item.seller_id,
+                seller=_seller_name(item),
                 amount=escape(item.amount.format()),
             ),
             reply_markup=OutgoingMessage(

@@ -27,6 +27,9 @@ from bot.services.order_steps import alert_operators, move, notify
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.refunds import RefundService
 
+#: One file a buyer sent as a requirement answer, forwarded to the seller after the new order.
+REQUIREMENT_FILE = "order.requirement_file"
+
 log = logging.getLogger(__name__)
 
 
@@ -154,6 +157,20 @@ class PaymentService:
                     ),
                     now,
                 )
+                # The files themselves, in question order, after the notice (one chat's
+                # outbox rows go out in commit order); the notice names them only.
+                for index, question, file in _requirement_files(order.snapshot, order.answers):
+                    await uow.outbox.add(
+                        notify(
+                            order.seller_id,
+                            REQUIREMENT_FILE,
+                            order,
+                            dedupe=f"order:{order.id}:reqfile:{index}",
+                            question=question,
+                            file=file,
+                        ),
+                        now,
+                    )
                 await uow.outbox.add(
                     notify(order.buyer_id, "order.receipt", order, due_at=due_at), now
                 )
@@ -179,6 +196,22 @@ def _answers_for_seller(snapshot: object, answers: object) -> list[list[str]]:
         if answer is not None:
             pairs.append([str(requirement.get("question", "")), _answer_text(answer)])
     return pairs
+
+
+def _requirement_files(snapshot: object, answers: object) -> list[tuple[int, str, dict[str, str]]]:
+    """(index, question, file) of each file the buyer sent as an answer, in question order."""
+    if not isinstance(snapshot, dict) or not isinstance(answers, dict):
+        return []
+    files = []
+    for index, requirement in enumerate(snapshot.get("requirements", [])):
+        answer = answers.get(str(index))
+        if isinstance(answer, dict) and answer.get("file_id"):
+            name = str(answer.get("file_name") or "")
+            # Answers from before `type` was stored: only documents carry a file name.
+            kind = str(answer.get("type") or ("document" if name else "photo"))
+            file = {"file_id": str(answer["file_id"]), "file_name": name, "type": kind}
+            files.append((index, str(requirement.get("question", "")), file))
+    return files
 
 
 def _answer_text(answer: object) -> str:

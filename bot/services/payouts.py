@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.ledger import EXTERNAL_STARS, payable_seller, payout, seller_payable
 from bot.domain.money import Money
+from bot.domain.user import UserProfile
 from bot.errors import Conflict, NotAllowed
 from bot.i18n.markers import N_
 from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
@@ -42,6 +43,8 @@ class Owed:
 
     seller_id: int
     amount: Money
+    #: Who the seller is, so the operator sees a name rather than an id (None if unknown).
+    seller: UserProfile | None = None
 
 
 class PayoutService:
@@ -134,11 +137,11 @@ class PayoutService:
         self._check_operator(operator_id)
         async with self._uow(read_only=True) as uow:
             balances = await uow.ledger.balances(SELLER_PREFIX)
-        owed = [
-            Owed(seller_id, Money(amount, currency))
-            for (account, currency), amount in balances.items()
-            if amount > 0 and (seller_id := payable_seller(account)) is not None
-        ]
+            owed = [
+                Owed(seller_id, Money(amount, currency), await uow.users.get(seller_id))
+                for (account, currency), amount in balances.items()
+                if amount > 0 and (seller_id := payable_seller(account)) is not None
+            ]
         return sorted(owed, key=lambda o: (o.amount.currency != "XTR", o.seller_id))
 
     async def settle(self, operator_id: int, seller_id: int, amount: Money) -> Money:
