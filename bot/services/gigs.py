@@ -205,7 +205,7 @@ class GigService:
             gig_id = await uow.gigs.add(identity.id, spec, GigStatus.live, now)
             await uow.persistence.delete(PROGRESS_KIND, str(identity.id))
             await self._changed(uow, gig_id, now, "published")
-            return await _card(uow, await _own(uow, identity.id, gig_id))
+            return await card_for(uow, await _own(uow, identity.id, gig_id))
 
     async def card_for_viewer(self, gig_id: int, viewer_id: int) -> GigCard:
         """The card a deep link opens: live gigs for everyone, paused ones only for the seller."""
@@ -215,7 +215,7 @@ class GigService:
                 raise GigGone()
             if record.status is not GigStatus.live and record.seller_id != viewer_id:
                 raise GigPaused()
-            return await _card(uow, record)
+            return await card_for(uow, record)
 
     async def my_gigs(self, seller_id: int) -> Sequence[GigRecord]:
         async with self._uow(read_only=True) as uow:
@@ -223,7 +223,7 @@ class GigService:
 
     async def own_card(self, seller_id: int, gig_id: int) -> GigCard:
         async with self._uow(read_only=True) as uow:
-            return await _card(uow, await _own(uow, seller_id, gig_id))
+            return await card_for(uow, await _own(uow, seller_id, gig_id))
 
     async def set_paused(self, seller_id: int, gig_id: int, paused: bool) -> GigCard:
         async with self._uow() as uow:
@@ -233,7 +233,7 @@ class GigService:
                 now = self._clock.now()
                 await uow.gigs.set_status(gig_id, status, now)
                 await self._changed(uow, gig_id, now, "paused" if paused else "resumed")
-            return await _card(uow, await _own(uow, seller_id, gig_id))
+            return await card_for(uow, await _own(uow, seller_id, gig_id))
 
     async def delete(self, seller_id: int, gig_id: int) -> str:
         """Delete (kept as a `deleted` row for order history); refused while orders are open."""
@@ -262,7 +262,7 @@ class GigService:
             now = self._clock.now()
             await uow.gigs.update_spec(gig_id, spec, now)
             await self._changed(uow, gig_id, now, "price" if field == "pkg_price" else "edited")
-            return await _card(uow, await _own(uow, seller_id, gig_id))
+            return await card_for(uow, await _own(uow, seller_id, gig_id))
 
     async def edit_with(
         self, seller_id: int, gig_id: int, change: Callable[[GigDraft], GigDraft]
@@ -275,7 +275,7 @@ class GigService:
             now = self._clock.now()
             await uow.gigs.update_spec(gig_id, spec, now)
             await self._changed(uow, gig_id, now, "edited")
-            return await _card(uow, await _own(uow, seller_id, gig_id))
+            return await card_for(uow, await _own(uow, seller_id, gig_id))
 
     async def check_owner(self, seller_id: int, gig_id: int) -> GigRecord:
         """For flows that ask before they change: refuse early with the same rule."""
@@ -292,7 +292,9 @@ async def _own(uow: UnitOfWork, seller_id: int, gig_id: int) -> GigRecord:
     return record
 
 
-async def _card(uow: UnitOfWork, record: GigRecord) -> GigCard:
+async def card_for(uow: UnitOfWork, record: GigRecord) -> GigCard:
+    """The one way to build a gig's card (rating, review count, seller level), for every place
+    that shows one: private chats, group posts and digests, inline results."""
     seller = await uow.users.get(record.seller_id)
     stars, count = await uow.reviews.gig_rating(record.id)
     level = level_of(await uow.reviews.track_record(record.seller_id))

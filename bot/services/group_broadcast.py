@@ -32,7 +32,7 @@ from bot.domain.groups import (
 from bot.domain.user import UserProfile
 from bot.errors import Conflict
 from bot.i18n.markers import N_
-from bot.services.gigs import GigCard, GigGone, GigPaused, NotYourGig
+from bot.services.gigs import GigCard, GigGone, GigPaused, NotYourGig, card_for
 from bot.services.group_ports import GroupChat, NewGroupPost
 from bot.services.groups import ChatNotSetUp, GroupService
 from bot.services.ports import (
@@ -280,20 +280,12 @@ async def _live(uow: UnitOfWork, gig_id: int) -> GigRecord:
 
 
 async def _cards(uow: UnitOfWork, gig_ids: Sequence[int]) -> list[GigCard]:
+    """The gigs' cards as everywhere else (`card_for`: rating, reviews, seller level)."""
     cards: list[GigCard] = []
     for gig_id in gig_ids:
         record = await uow.gigs.get(gig_id)
-        if record is None:
-            continue
-        seller = await uow.users.get(record.seller_id)
-        cards.append(
-            GigCard(
-                gig_id=record.id,
-                status=record.status,
-                spec=record.spec,
-                seller=seller or UserProfile(id=record.seller_id, first_name=""),
-            )
-        )
+        if record is not None:
+            cards.append(await card_for(uow, record))
     return cards
 
 
