@@ -12,7 +12,7 @@ from bot.callbacks import action
 from bot.domain.gig import Category, category_label
 from bot.domain.groups import LANGUAGES, PRICE_STEPS, ChatStatus, PostingMode
 from bot.domain.money import Money
-from bot.i18n.catalogs import Translator
+from bot.i18n.catalogs import Catalogs, Translator
 from bot.services.group_ports import GroupChat
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
@@ -84,6 +84,12 @@ def summary(_: Translator, chat: GroupChat, currency: str) -> str:
             ),
         ]
     )
+
+
+def chat_translator(catalogs: Catalogs, chat: GroupChat) -> Translator:
+    """The chat's own language (the first of its languages with a catalog), not the language
+    of whoever tapped: the panel is read by every admin, and posts use the same choice."""
+    return catalogs.for_languages(sorted(chat.rules.languages))
 
 
 def panel(_: Translator, chat: GroupChat, view: str, currency: str) -> OutgoingMessage:

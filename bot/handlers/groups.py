@@ -30,6 +30,7 @@ from bot.handlers.group_settings_ui import (
     MAIN,
     SETTINGS,
     VIEW_OF_OP,
+    chat_translator,
     panel,
     settings_button,
     welcome,
@@ -123,6 +124,7 @@ async def gigsettings(update: Update, context: AnyContext) -> None:
     settings = await groups.settings(chat.id, user.id, chat.title or "", chat.type)
     if len(args) >= 2 and args[0].lower() in ("tz", "timezone"):
         settings = await groups.change(chat.id, user.id, "tz", args[1])
+    _ = chat_translator(deps(context).catalogs, settings)
     await _say(update, panel(_, settings, MAIN, groups.currency))
 
 
@@ -148,7 +150,6 @@ async def settings_tap(update: Update, context: AnyContext) -> None:
     values = SETTINGS.unpack(query.data or "")
     chat_id, op, arg = int(values["chat"]), str(values["op"]), str(values["arg"])
     groups, _b = _services(context)
-    _ = translator(update, context)
     if op == "open":
         chat, view = await groups.settings(chat_id, query.from_user.id), arg
     else:
@@ -156,7 +157,7 @@ async def settings_tap(update: Update, context: AnyContext) -> None:
             await groups.change(chat_id, query.from_user.id, op, arg),
             VIEW_OF_OP.get(op, MAIN),
         )
-    message = panel(_, chat, view, groups.currency)
+    message = panel(chat_translator(deps(context).catalogs, chat), chat, view, groups.currency)
     await query.answer()
     try:
         await query.edit_message_text(
@@ -198,8 +199,7 @@ async def groupstats(update: Update, context: AnyContext) -> None:
     _ = translator(update, context)
     stats = await groups.stats(chat.id, user.id)
     revenue = ", ".join(
-        Money(amount, currency).format()
-        for currency, amount in sorted(stats.revenue_minor.items())
+        Money(amount, currency).format() for currency, amount in sorted(stats.revenue_minor.items())
     )
     text = _(
         "📊 <b>Gig Broker in this chat</b>\n"

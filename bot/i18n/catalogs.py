@@ -7,7 +7,7 @@ an empty translation falls back to the English message id, as gettext does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,14 @@ class Catalogs:
             for candidate in (f"{language.lower()}_{region.upper()}", language.lower()):
                 if candidate in self.translators:
                     return self.translators[candidate]
+        return self.translators[FALLBACK_LANGUAGE]
+
+    def for_languages(self, codes: Sequence[str]) -> Translator:
+        """The first of `codes` that has a catalog (a group's languages), else English."""
+        for code in codes:
+            translator = self.for_language(code)
+            if translator.language != FALLBACK_LANGUAGE or code.lower().startswith("en"):
+                return translator
         return self.translators[FALLBACK_LANGUAGE]
 
     @property

@@ -68,6 +68,8 @@ class PostContent:
     cards: tuple[GigCard, ...]
     message_id: int | None = None
     price_changed: bool = False
+    #: The chat's languages (sorted); its posts are written in the first one with a catalog.
+    languages: tuple[str, ...] = ()
 
 
 def facts(record: GigRecord, seller: UserProfile | None) -> GigFacts:
@@ -235,7 +237,8 @@ class BroadcastService:
             if not cards:
                 await uow.groups.set_post_state(post_id, PostState.skipped)
                 return None
-            return PostContent(post.id, post.chat_id, post.kind, tuple(cards))
+            languages = tuple(sorted(chat.rules.languages))
+            return PostContent(post.id, post.chat_id, post.kind, tuple(cards), languages=languages)
 
     async def edit_content(self, post_id: int, change: str) -> PostContent | None:
         """What an already sent post should say now; None when there is nothing to edit.
@@ -250,8 +253,10 @@ class BroadcastService:
             if post.message_id is None:
                 raise PostNotSentYet()
             cards = tuple(await _cards(uow, post.gig_ids))
+            chat = await uow.groups.get(post.chat_id)
+        languages = tuple(sorted(chat.rules.languages)) if chat else ()
         return PostContent(
-            post.id, post.chat_id, post.kind, cards, post.message_id, change == "price"
+            post.id, post.chat_id, post.kind, cards, post.message_id, change == "price", languages
         )
 
     async def delivered(self, post_id: int, message_id: int) -> None:

@@ -167,7 +167,12 @@ class GroupPostHook:
                 raise DeferDelivery(f"post {post_id} is not sent yet") from None
         if content is None:
             return None
-        payload = {**message.payload, "content": content, "bot": self._bot_username()}
+        payload = {
+            **message.payload,
+            "content": content,
+            "bot": self._bot_username(),
+            "languages": list(content.languages),  # the sender picks the chat's catalog
+        }
         return dataclasses.replace(message, payload=payload)
 
     async def delivered(self, message: OutboxMessage, message_id: int) -> None:

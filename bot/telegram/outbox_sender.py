@@ -131,7 +131,13 @@ class OutboxSender:
             try:
                 prepared = await hook.prepare(message) if hook is not None else message
                 if prepared is not None:
-                    translator = self._catalogs.for_language(await self._language(message.chat_id))
+                    # A group has no user row: its post hook names the chat's languages.
+                    languages = prepared.payload.get("languages")
+                    translator = (
+                        self._catalogs.for_languages(languages)
+                        if isinstance(languages, list)
+                        else self._catalogs.for_language(await self._language(message.chat_id))
+                    )
                     outgoing = self._renderers.render(message.kind, translator, prepared.payload)
                     sent_id = await self._notifier.send(message.chat_id, outgoing)
                     if hook is not None:
