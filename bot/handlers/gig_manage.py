@@ -19,16 +19,19 @@ from bot.handlers.gig_panel import (
     LIST,
     OPEN,
     PAUSE,
+    PROMOTE,
     RESUME,
     SHARE,
     edit_menu,
     gig_list,
     panel,
+    promoted,
 )
 from bot.handlers.replies import acknowledge, identity, reply
 from bot.i18n.catalogs import Translator
 from bot.services import gig_drafts
 from bot.services.gigs import GigCard, GigService
+from bot.services.group_broadcast import BroadcastService
 from bot.telegram.cards import deep_link, gig_card, share_buttons
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
@@ -82,6 +85,11 @@ async def on_button(update: Update, context: AnyContext) -> None:
             context,
             OutgoingMessage(text, buttons=((Button(_("⬅️ My gigs"), GM.pack(op=LIST, gig=0)),),)),
         )
+    elif op == PROMOTE:  # the same service and daily limits as /promote
+        count = await dependencies.service(BroadcastService).promote(seller, gig_id)
+        card = await service.own_card(seller, gig_id)
+        await acknowledge(update)
+        await reply(update, context, panel(_, card, promoted(_, count)))
     elif op == SHARE:
         card = await service.own_card(seller, gig_id)
         await acknowledge(update)

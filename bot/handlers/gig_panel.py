@@ -28,6 +28,8 @@ OPEN, PAUSE, RESUME, DELETE, DELETE_YES, SHARE, LIST = (
     "list",
 )
 EDIT_MENU = "edit"
+#: Offer the gig to the groups that accept promotions (what `/promote <id>` does).
+PROMOTE = "promote"
 
 #: Edit buttons: `field` is a gig field, "pkg" (a package's sub-menu) or "photos_done".
 GE = action("ge", gig=int, field=str, tier=str)
@@ -104,9 +106,21 @@ def panel(_: Translator, card: GigCard, note: str = "") -> OutgoingMessage:
                 Button(_("🔗 Share"), GM.pack(op=SHARE, gig=gig)),
                 Button(_("🗑 Delete"), GM.pack(op=DELETE, gig=gig)),
             ),
+            *(
+                ((Button(_("📣 Promote in groups"), GM.pack(op=PROMOTE, gig=gig)),),)
+                if not paused
+                else ()
+            ),
             (Button(_("⬅️ My gigs"), GM.pack(op=LIST, gig=0)),),
         ),
     )
+
+
+def promoted(_: Translator, count: int) -> str:
+    """The answer to a promotion, from the button or `/promote`."""
+    if count:
+        return _("📣 Your gig goes out to {count} chat(s) that accept promotions.", count=count)
+    return _("No chat takes a promotion of this gig today (rules or daily limits). Try tomorrow.")
 
 
 def edit_menu(_: Translator, card: GigCard) -> OutgoingMessage:

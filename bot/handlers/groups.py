@@ -26,6 +26,7 @@ from telegram.ext import (
 from bot.domain.money import Money
 from bot.errors import ValidationFailed
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.gig_panel import promoted
 from bot.handlers.group_settings_ui import (
     MAIN,
     SETTINGS,
@@ -227,12 +228,7 @@ async def promote(update: Update, context: AnyContext) -> None:
     _ = translator(update, context)
     gig_id = gig_reference(" ".join(context.args or []))
     count = await broadcast.promote(user.id, gig_id)
-    text = (
-        _("📣 Your gig goes out to {count} chat(s) that accept promotions.", count=count)
-        if count
-        else _("No chat takes a promotion of this gig today (rules or daily limits). Try tomorrow.")
-    )
-    await _say(update, OutgoingMessage(text))
+    await _say(update, OutgoingMessage(promoted(_, count)))
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
