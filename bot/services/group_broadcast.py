@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.gig import GigStatus
@@ -46,6 +46,9 @@ POST_KIND = "group.post"
 EDIT_KIND = "group.post_edit"
 #: Gigs listed in one digest at most (a digest is one message; it stays readable).
 DIGEST_SIZE = 10
+#: Digests older than this are left as they are when one of their gigs changes (long scrolled
+#: away, and each change would otherwise read every digest ever sent).
+DIGEST_EDIT_WINDOW = timedelta(days=14)
 
 
 class DailyLimitReached(Conflict):
@@ -128,7 +131,10 @@ async def plan_gig_changed(uow: UnitOfWork, gig_id: int, now: datetime, change: 
     """Queue an edit of every post of the gig (paused, resumed, deleted, price); the count."""
     record = await uow.gigs.get(gig_id)
     version = record.version if record else 0
-    posts = await uow.groups.posts_of_gig(gig_id)
+    posts = [
+        *await uow.groups.posts_of_gig(gig_id),
+        *await uow.groups.digests_with_gig(gig_id, now - DIGEST_EDIT_WINDOW),
+    ]
     for post in posts:
         payload = {"post_id": post.id, "change": change}
         key = f"gedit:{post.id}:{version}:{change}"

@@ -233,6 +233,21 @@ class SqlGroupRepository:
         )
         return [_post(row) for row in await self._rows(query)]
 
+    async def digests_with_gig(self, gig_id: int, since: datetime) -> Sequence[GroupPost]:
+        # gig_ids is JSON, searched differently by each database: the recent digests are few
+        # (one per chat a day), so they are read and filtered here.
+        query = (
+            select(group_posts)
+            .where(
+                group_posts.c.kind == PostKind.digest.value,
+                group_posts.c.state.in_(_COUNTED),
+                group_posts.c.created_at >= since,
+            )
+            .order_by(group_posts.c.id)
+        )
+        posts = [_post(row) for row in await self._rows(query)]
+        return [post for post in posts if gig_id in post.gig_ids]
+
     async def post_sent(self, post_id: int, message_id: int, now: datetime) -> None:
         await self._connection.execute(
             update(group_posts)
