@@ -127,7 +127,8 @@ async def test_late_order_cancelled_with_refund_after_extension_declined(shop: H
     await sam.expect("may now cancel")
     await tom.expect("has not been delivered")
     await tom.tap("Cancel with a full refund")
-    await tom.expect("refunded")
+    await tom.expect("is cancelled")  # committed with the status change, before the refund
+    await tom.expect("has been refunded")  # committed with the ledger's refund
     assert harness.sim.calls_to("refundStarPayment")
     await escrow_empty(harness, order_id, "XTR")
 
@@ -180,7 +181,8 @@ async def test_dispute_with_evidence_resolved_by_an_operator(shop: Harness) -> N
     await sweep(harness)
     assert await status(harness, order_id) is OrderStatus.disputed  # frozen
     await ops.tap("Refund the buyer")
-    await tom.expect("refunded in full")
+    await tom.expect("refunded in full")  # committed with the status change, before the refund
+    await tom.expect("has been refunded")  # committed with the ledger's refund
     await escrow_empty(harness, order_id, "XTR")
 
 
