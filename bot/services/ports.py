@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self
 from bot.domain.gig import GigSpec, GigStatus
 from bot.domain.ledger import LedgerTransaction
 from bot.domain.user import UserProfile
+from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
 
 
@@ -145,6 +146,8 @@ class UnitOfWork(Protocol):
     stripe_events: StripeEventRepository
     groups: GroupRepository
     reviews: ReviewRepository
+    briefs: BriefRepository  # buyer requests and custom offers (issue 7)
+    saved_searches: SavedSearchRepository
 
     async def __aenter__(self) -> Self: ...
 

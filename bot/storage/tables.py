@@ -367,3 +367,74 @@ group_link_views = Table(
     _ts("viewed_at", nullable=False),
     Index("ix_group_link_views_chat", "chat_id"),
 )
+
+# ---------------------------------------------------------------------------------------------
+# buyer requests, custom offers and followed searches (issue 7, migration 0008)
+# ---------------------------------------------------------------------------------------------
+
+# What a buyer needs; matched freelancers answer with offers until it is accepted or expires.
+buyer_requests = Table(
+    "buyer_requests",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("buyer_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("budget_minor", BigInteger, nullable=False),
+    Column("deadline_days", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # open | accepted | expired
+    Column("post_key", String(64), unique=True),  # one request per double-tapped "Post"
+    _ts("created_at", nullable=False),
+    _ts("expires_at", nullable=False),
+    _ts("closed_at"),
+    Index("ix_buyer_requests_status_expires", "status", "expires_at"),
+)
+
+# The freelancers a request was sent to (only they may answer it), with their matching gig.
+request_matches = Table(
+    "request_matches",
+    metadata,
+    Column("request_id", Id, ForeignKey("buyer_requests.id"), primary_key=True),
+    Column("seller_id", BigInteger, ForeignKey("users.id"), primary_key=True),
+    Column("gig_id", Id, ForeignKey("gigs.id"), nullable=False),
+    _ts("created_at", nullable=False),
+)
+
+# A freelancer's answer to a request; an accepted one names the order it became.
+custom_offers = Table(
+    "custom_offers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("request_id", Id, ForeignKey("buyer_requests.id"), nullable=False),
+    Column("seller_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("gig_id", Id, ForeignKey("gigs.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("delivery_days", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | accepted | declined | closed
+    Column("order_id", Id, ForeignKey("orders.id")),
+    _ts("created_at", nullable=False),
+    _ts("decided_at"),
+    UniqueConstraint("request_id", "seller_id", name="uq_custom_offers_request_seller"),
+    CheckConstraint("price_minor > 0", name="price_positive"),
+    Index("ix_custom_offers_request", "request_id", "status"),
+)
+
+# A followed search: new matching gigs arrive in a daily digest at the user's local 9:00.
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("text", String(200), nullable=False, server_default=""),
+    Column("filters", JSON, nullable=False),
+    Column("key", String(64), nullable=False),  # digest of text + filters: one row per search
+    Column("active", Boolean, nullable=False, server_default="1"),
+    _ts("created_at", nullable=False),
+    _ts("last_digest_at", nullable=False),  # gigs published after this are new
+    _ts("next_digest_at", nullable=False),  # when the sweep looks at it next
+    UniqueConstraint("user_id", "key", name="uq_saved_searches_user_key"),
+    Index("ix_saved_searches_due", "active", "next_digest_at"),
+)

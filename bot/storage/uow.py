@@ -12,6 +12,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
 from bot.services.ports import (
     GigRepository,
@@ -26,6 +27,7 @@ from bot.services.ports import (
     UserRepository,
 )
 from bot.storage.db import READ_ONLY_OPTION
+from bot.storage.repositories.briefs import SqlBriefRepository, SqlSavedSearchRepository
 from bot.storage.repositories.gigs import SqlGigRepository
 from bot.storage.repositories.groups import SqlGroupRepository
 from bot.storage.repositories.ledger import SqlLedgerRepository, SqlStripeEventRepository
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
     stripe_events: StripeEventRepository
     groups: GroupRepository
     reviews: ReviewRepository
+    briefs: BriefRepository
+    saved_searches: SavedSearchRepository
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -83,6 +87,8 @@ class SqlUnitOfWork:
         self.stripe_events = SqlStripeEventRepository(connection)
         self.groups = SqlGroupRepository(connection)
         self.reviews = SqlReviewRepository(connection)
+        self.briefs = SqlBriefRepository(connection)
+        self.saved_searches = SqlSavedSearchRepository(connection)
 
     async def __aexit__(
         self,
