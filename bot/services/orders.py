@@ -29,6 +29,7 @@ from bot.services.ports import (
     OrderEventRecord,
     OrderRecord,
     TelegramIdentity,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 from bot.services.refunds import RefundService
@@ -117,6 +118,31 @@ class PlaceOrder:
     source_chat_id: int | None = None
     #: Who the buyer is on Telegram; stored with the order so the user row exists.
     identity: TelegramIdentity | None = None
+    #: A custom offer accepted by the buyer: priced by the offer instead of a package.
+    custom: CustomTerms | None = None
+
+
+@dataclass(frozen=True)
+class CustomTerms:
+    """A freelancer's custom offer (issue 7): one package built from its price and days."""
+
+    offer_id: int
+    request_id: int
+    description: str
+    price_minor: int
+    delivery_days: int
+
+    def quote(self, spec: GigSpec, policy: FeePolicy) -> Quote:
+        package = Package(
+            tier=PackageTier.basic,
+            name=N_("Custom offer"),
+            description=self.description,
+            price=Money(self.price_minor, spec.currency),
+            delivery_days=self.delivery_days,
+            revisions=None,
+        )
+        breakdown = buyer_breakdown(package.price, policy)
+        return Quote(package, (), breakdown, self.delivery_days, None)
 
 
 class OrderService:
@@ -143,63 +169,74 @@ class OrderService:
         The same `confirm_key` (one summary message) always yields the same order, so a
         double-tapped Confirm cannot make two.
         """
-        now = self._clock.now()
         async with self._uow() as uow:
-            gig = await uow.gigs.get(request.gig_id)
-            if gig is None or gig.status is GigStatus.deleted:
-                raise NotFound(N_("This gig no longer exists."))
-            if gig.seller_id == request.buyer_id:
-                raise NotAllowed(N_("You cannot order your own gig."))
-            if gig.status is not GigStatus.live:
-                raise NotAllowed(N_("This gig is paused and cannot be ordered right now."))
-            buyer: UserProfile | None
-            if request.identity is not None:
-                buyer = await uow.users.upsert_identity(request.identity, now)
-            else:
-                buyer = await uow.users.get(request.buyer_id)
-            if buyer is not None and buyer.is_blocked:
-                raise NotAllowed(N_("Your account cannot place orders."))
-            rail = rail_for(gig.spec.currency)
-            if rail not in self._settings.payment_rails:
-                raise NotAllowed(N_("This marketplace does not take this kind of payment."))
+            return await self.place_in(uow, request)
+
+    async def place_in(self, uow: UnitOfWork, request: PlaceOrder) -> OrderRecord:
+        """`place_order` inside the caller's unit of work (an accepted offer closes the others
+        in the same transaction as its order is created)."""
+        now = self._clock.now()
+        gig = await uow.gigs.get(request.gig_id)
+        if gig is None or gig.status is GigStatus.deleted:
+            raise NotFound(N_("This gig no longer exists."))
+        if gig.seller_id == request.buyer_id:
+            raise NotAllowed(N_("You cannot order your own gig."))
+        if gig.status is not GigStatus.live:
+            raise NotAllowed(N_("This gig is paused and cannot be ordered right now."))
+        buyer: UserProfile | None
+        if request.identity is not None:
+            buyer = await uow.users.upsert_identity(request.identity, now)
+        else:
+            buyer = await uow.users.get(request.buyer_id)
+        if buyer is not None and buyer.is_blocked:
+            raise NotAllowed(N_("Your account cannot place orders."))
+        rail = rail_for(gig.spec.currency)
+        if rail not in self._settings.payment_rails:
+            raise NotAllowed(N_("This marketplace does not take this kind of payment."))
+        if request.custom is None:
             chosen = quote(gig.spec, request.tier, request.extras, self._policy)
             answers = check_answers(gig.spec, request.answers)
-            breakdown = chosen.breakdown
-            order, created = await uow.orders.create(
-                NewOrder(
-                    gig_id=gig.id,
-                    buyer_id=request.buyer_id,
-                    seller_id=gig.seller_id,
-                    rail=rail,
-                    currency=breakdown.total.currency,
-                    snapshot=_snapshot(gig.spec, chosen),
-                    answers=answers,
-                    subtotal_minor=breakdown.subtotal.amount_minor,
-                    service_fee_minor=breakdown.service_fee.amount_minor,
-                    small_order_fee_minor=breakdown.small_order_fee.amount_minor,
-                    total_minor=breakdown.total.amount_minor,
-                    delivery_days=chosen.delivery_days,
-                    revisions_allowed=chosen.revisions,
-                    confirm_key=request.confirm_key,
-                    created_at=now,
-                    expires_at=now + self._settings.invoice_ttl,
-                    source_chat_id=request.source_chat_id
-                    or await attributed_source(uow, request.buyer_id, gig.id, now),
+            snapshot = _snapshot(gig.spec, chosen)
+        else:
+            chosen = request.custom.quote(gig.spec, self._policy)
+            answers = dict(request.answers)
+            snapshot = _offer_snapshot(gig.spec, chosen, request.custom)
+        breakdown = chosen.breakdown
+        order, created = await uow.orders.create(
+            NewOrder(
+                gig_id=gig.id,
+                buyer_id=request.buyer_id,
+                seller_id=gig.seller_id,
+                rail=rail,
+                currency=breakdown.total.currency,
+                snapshot=snapshot,
+                answers=answers,
+                subtotal_minor=breakdown.subtotal.amount_minor,
+                service_fee_minor=breakdown.service_fee.amount_minor,
+                small_order_fee_minor=breakdown.small_order_fee.amount_minor,
+                total_minor=breakdown.total.amount_minor,
+                delivery_days=chosen.delivery_days,
+                revisions_allowed=chosen.revisions,
+                confirm_key=request.confirm_key,
+                created_at=now,
+                expires_at=now + self._settings.invoice_ttl,
+                source_chat_id=request.source_chat_id
+                or await attributed_source(uow, request.buyer_id, gig.id, now),
+            )
+        )
+        if created:
+            await uow.order_events.append(
+                OrderEventRecord(
+                    order.id,
+                    "place",
+                    Actor.buyer.value,
+                    request.buyer_id,
+                    None,
+                    OrderStatus.awaiting_payment.value,
+                    {"total_minor": order.total_minor},
+                    now,
                 )
             )
-            if created:
-                await uow.order_events.append(
-                    OrderEventRecord(
-                        order.id,
-                        "place",
-                        Actor.buyer.value,
-                        request.buyer_id,
-                        None,
-                        OrderStatus.awaiting_payment.value,
-                        {"total_minor": order.total_minor},
-                        now,
-                    )
-                )
         return order
 
     async def gig_for_buyer(self, gig_id: int, buyer_id: int) -> GigRecord:
@@ -275,4 +312,16 @@ def _snapshot(spec: GigSpec, chosen: Quote) -> dict[str, Any]:
         "package": chosen.package.model_dump(mode="json"),
         "extras": [extra.model_dump(mode="json") for extra in chosen.extras],
         "requirements": [r.model_dump(mode="json") for r in spec.requirements],
+    }
+
+
+def _offer_snapshot(spec: GigSpec, chosen: Quote, terms: CustomTerms) -> dict[str, Any]:
+    """A custom offer's order: the offer as its one package; the request is its requirement."""
+    return {
+        "title": spec.title,
+        "package": chosen.package.model_dump(mode="json"),
+        "extras": [],
+        "requirements": [],
+        "offer_id": terms.offer_id,
+        "request_id": terms.request_id,
     }
