@@ -10,6 +10,7 @@ paid back); they go negative when money comes in from outside and are the only a
     release:  escrow:order:<id>      -total  ->  seller:<id>:payable +net, platform:fees +fee
     refund:   escrow:order:<id>      -amount ->  external:refunds +amount
     split:    escrow -total -> external:refunds +refund, seller payable +net, platform:fees +fee
+    tip:      external:stripe|stars  -tip    ->  seller:<id>:payable +net, platform:fees +fee
     payout:   seller:<id>:payable    -amount ->  external:stripe|stars +amount
 
 Every transaction carries a deterministic key ("order:12:payment"): storing it under a unique
@@ -19,6 +20,7 @@ keys from it.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -268,6 +270,42 @@ def split(
     )
 
 
+def _tip_key(order_id: int, charge_id: str) -> str:
+    key = f"order:{order_id}:tip:{charge_id}"
+    if len(key) <= 128:
+        return key
+    return f"order:{order_id}:tip:sha256:{hashlib.sha256(charge_id.encode()).hexdigest()}"
+
+
+def tip_received(
+    order_id: int, charge_id: str, tip: Money, seller_id: int, seller_net: Money, source: str
+) -> LedgerTransaction:
+    """A buyer's tip on a completed order: from the outside straight to the seller's payable
+    and the platform's commission (no escrow: the work is already accepted). Keyed by the
+    Telegram charge id, so a redelivered payment records nothing twice."""
+    _positive(tip, "tip")
+    if not is_external(source):
+        raise UnbalancedTransaction(
+            N_("A payment must come from an external account, not {account}."), account=source
+        )
+    if seller_net.is_negative() or seller_net > tip:
+        raise UnbalancedTransaction(N_("A release cannot move a negative amount."))
+    return LedgerTransaction(
+        key=_tip_key(order_id, charge_id),
+        kind="tip",
+        order_id=order_id,
+        entries=tuple(
+            entry
+            for entry in (
+                Entry(source, -tip),
+                Entry(seller_payable(seller_id), seller_net),
+                Entry(PLATFORM_FEES, tip - seller_net),
+            )
+            if not entry.amount.is_zero()
+        ),
+    )
+
+
 def payout(
     seller_id: int, amount: Money, key: str, destination: str | None = None
 ) -> LedgerTransaction:
@@ -331,4 +369,5 @@ __all__ = [
     "split",
     "split_amounts",
     "sums_by_currency",
+    "tip_received",
 ]

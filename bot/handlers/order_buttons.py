@@ -36,6 +36,10 @@ RESOLVE = action("dres", order=int, outcome=str)
 # reviews
 RATE = action("orate", order=int, stars=int)
 REVIEW_SKIP = action("orsk", order=int)
+# tips after completion
+TIP = action("otip", order=int)
+TIP_AMOUNT = action("otipa", order=int, amount=int)
+TIP_CUSTOM = action("otipc", order=int)
 
 ACTIONS: tuple[CallbackAction, ...] = (
     DELIVER_START,
@@ -58,6 +62,9 @@ ACTIONS: tuple[CallbackAction, ...] = (
     RESOLVE,
     RATE,
     REVIEW_SKIP,
+    TIP,
+    TIP_AMOUNT,
+    TIP_CUSTOM,
 )
 
 

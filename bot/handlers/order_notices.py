@@ -24,6 +24,7 @@ from bot.handlers.order_buttons import (
     RATE,
     RESOLVE,
     REVISION,
+    TIP,
 )
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
@@ -56,6 +57,7 @@ EVENT_LABELS: Mapping[str, str] = {
     "resolve_split": N_("dispute: split"),
     "message": N_("message"),
     "review": N_("review"),
+    "tip": N_("tip"),
     "expire": N_("invoice expired"),
 }
 ROLE_LABELS: Mapping[str, str] = {
@@ -159,7 +161,8 @@ def render_completed_buyer(_: Translator, p: Payload) -> OutgoingMessage:
         else _("🏁 You approved {order}. Thank you!", order=title(p))
     )
     text = intro + "\n" + _("How was the seller? Rate them (you can add a comment next):")
-    return OutgoingMessage(text, (stars_row(int(p["order_id"])),))
+    tip = (Button(_("💝 Add a tip"), TIP.pack(order=int(p["order_id"]))),)
+    return OutgoingMessage(text, (stars_row(int(p["order_id"])), tip))
 
 
 def render_completed_seller(_: Translator, p: Payload) -> OutgoingMessage:

@@ -1,0 +1,166 @@
+"""Tips: after approval the buyer may pay the seller a little extra, through an invoice.
+
+A tip is an invoice like the order's (Stripe as provider, or Stars on a Stars order) whose
+payload names the order and the amount (`tip:<order>:<amount>`), so the pre-checkout re-check
+and the successful payment know what was meant without any state kept between them.
+Recording it is one unit of work: a balanced ledger transaction (outside -> seller payable
+and platform fees, the order's commission rate), an event in the order's history and both
+sides' notifications. The transaction's key holds Telegram's charge id, so a redelivered
+`successful_payment` records nothing twice. Bounds and offers: `bot.domain.tips`.
+
+Card tips travel in the order's payout transfer when they arrive before it; a tip that arrives
+after the order was paid out stays on the seller's payable until an operator settles it from
+/payouts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.fees import seller_settlement
+from bot.domain.ledger import external_source_for, tip_received
+from bot.domain.money import Money
+from bot.domain.order import Actor, OrderStatus
+from bot.domain.tips import max_tip, min_tip, tip_in_bounds, tip_offers
+from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from bot.i18n.markers import N_
+from bot.services.order_access import note
+from bot.services.order_steps import alert_operators, notify
+from bot.services.orders import fee_policy
+from bot.services.ports import OrderRecord, UnitOfWorkFactory
+
+TIP_PREFIX = "tip:"
+
+
+def tip_payload(order_id: int, amount_minor: int) -> str:
+    return f"{TIP_PREFIX}{order_id}:{amount_minor}"
+
+
+def parse_tip_payload(payload: str) -> tuple[int, int]:
+    """(order id, amount in minor units) from a tip invoice's payload."""
+    prefix, order, amount = [*payload.split(":"), "", ""][:3]
+    if f"{prefix}:" != TIP_PREFIX or not order.isdigit() or not amount.isdigit():
+        raise NotFound(N_("This invoice is not one of ours."))
+    return int(order), int(amount)
+
+
+@dataclass(frozen=True)
+class TipPaid:
+    """What Telegram's `successful_payment` says about a tip."""
+
+    order_id: int
+    buyer_id: int
+    currency: str
+    amount_minor: int
+    telegram_charge_id: str
+    provider_charge_id: str
+
+
+@dataclass(frozen=True)
+class TipChoice:
+    """What the buyer can tip on an order: the offers and the bounds for a typed amount."""
+
+    order: OrderRecord
+    offers: list[tuple[int, Money]]
+    low: Money
+    high: Money
+
+
+class TipService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._settings = settings
+        self._policy = fee_policy(settings)
+
+    async def choice(self, order_id: int, buyer_id: int) -> TipChoice:
+        """The offers for the buyer of a completed order; refused for anyone else."""
+        async with self._uow(read_only=True) as uow:
+            order = await uow.orders.get(order_id)
+        order = _tippable(order, buyer_id)
+        subtotal = Money(order.subtotal_minor, order.currency)
+        return TipChoice(order, tip_offers(subtotal), min_tip(order.currency), max_tip(subtotal))
+
+    async def check(
+        self, order_id: int, buyer_id: int, amount_minor: int, currency: str | None = None
+    ) -> Money:
+        """The tip, when `amount_minor` (in the order's currency) may be sent now: before the
+        invoice, and again at pre-checkout within Telegram's 10 seconds (reads only)."""
+        async with self._uow(read_only=True) as uow:
+            order = await uow.orders.get(order_id)
+        order = _tippable(order, buyer_id)
+        subtotal = Money(order.subtotal_minor, order.currency)
+        if currency is not None and currency != order.currency:
+            raise Conflict(N_("The price of this order has changed. Please order again."))
+        amount = Money(amount_minor, order.currency)
+        if not tip_in_bounds(amount, subtotal):
+            raise ValidationFailed(
+                N_("A tip on this order is from {low} to {high}."),
+                low=min_tip(order.currency).format(),
+                high=max_tip(subtotal).format(),
+            )
+        return amount
+
+    async def check_pre_checkout(
+        self, payload: str, buyer_id: int, total_minor: int, currency: str
+    ) -> None:
+        order_id, amount_minor = parse_tip_payload(payload)
+        if total_minor != amount_minor:
+            raise Conflict(N_("The price of this order has changed. Please order again."))
+        await self.check(order_id, buyer_id, total_minor, currency)
+
+    async def record(self, paid: TipPaid) -> bool:
+        """Write a paid tip once per Telegram charge id; False when it was already recorded."""
+        now = self._clock.now()
+        amount = Money(paid.amount_minor, paid.currency)
+        async with self._uow() as uow:
+            order = await uow.orders.get(paid.order_id)
+            if order is None or order.currency != paid.currency:
+                # The money arrived with nowhere sensible to go: a human refunds it.
+                await alert_operators(
+                    uow, self._settings.admin_ids, now,
+                    N_("Payment {charge} for order #{order_id} has no order to go to; refund it."),
+                    f"orphan:{paid.telegram_charge_id}",
+                    charge=paid.telegram_charge_id, order_id=paid.order_id,
+                )  # fmt: skip
+                return False
+            net = seller_settlement(amount, self._policy).seller_net
+            source = external_source_for(order.currency)
+            transaction = tip_received(
+                order.id, paid.telegram_charge_id, amount, order.seller_id, net, source
+            )
+            if not await uow.ledger.record(transaction, now):
+                return False
+            await note(
+                uow, order, "tip", Actor.buyer, now, actor_user_id=paid.buyer_id,
+                data={"amount_minor": amount.amount_minor, "charge": paid.telegram_charge_id,
+                      "provider_charge": paid.provider_charge_id},
+            )  # fmt: skip
+            dedupe = f"order:{order.id}:tip:{paid.telegram_charge_id}"[:110]
+            await uow.outbox.add(
+                notify(
+                    order.seller_id, "order.tip_received", order, dedupe=f"{dedupe}:seller",
+                    tip_minor=amount.amount_minor, net_minor=net.amount_minor,
+                ),
+                now,
+            )  # fmt: skip
+            await uow.outbox.add(
+                notify(
+                    order.buyer_id, "order.tip_thanks", order, dedupe=f"{dedupe}:buyer",
+                    tip_minor=amount.amount_minor,
+                ),
+                now,
+            )  # fmt: skip
+        return True
+
+
+def _tippable(order: OrderRecord | None, buyer_id: int) -> OrderRecord:
+    if order is None:
+        raise NotFound(N_("This order does not exist."))
+    if order.buyer_id != buyer_id:
+        raise NotAllowed(N_("Only the buyer of this order can add a tip."))
+    if order.status != OrderStatus.completed:
+        raise Conflict(N_("A tip can be added once the order is completed."))
+    return order
