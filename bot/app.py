@@ -42,6 +42,7 @@ from bot.handlers import (
     reviews,
     seller_menu,
     start,
+    tips,
     updates,
 )
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
@@ -68,6 +69,7 @@ from bot.services.progress import ProgressStore
 from bot.services.refunds import RefundService
 from bot.services.reviews import ReviewService
 from bot.services.stripe_webhooks import StripeWebhookService
+from bot.services.tips import TipService
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
@@ -89,6 +91,7 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     gig_manage,
     gig_edit,
     orders,  # before gig_links: it answers the card's Order button
+    tips,  # before payments, which takes every other pre-checkout and successful payment
     payments,  # before conversation: successful_payment is a private message
     gig_links,
     profile,
@@ -197,6 +200,7 @@ def _after_payment_services(deps: Deps, refunds: RefundService) -> None:
     deps.services[DisputeService] = DisputeService(uow, clock, settings, refunds)
     deps.services[ReviewService] = ReviewService(uow, clock, settings)
     deps.services[OrderChatService] = OrderChatService(uow, clock, settings)
+    deps.services[TipService] = TipService(uow, clock, settings)
 
 
 def _seller_services(deps: Deps) -> None:
