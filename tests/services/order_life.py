@@ -10,6 +10,7 @@ from bot.services.disputes import DisputeService
 from bot.services.order_chat import OrderChatService
 from bot.services.ports import OrderRecord
 from bot.services.reviews import ReviewService
+from bot.services.tips import TipService
 from tests.services.money_world import MoneyWorld
 
 TEXT_PART = {"kind": "text", "text": "Here is your logo", "file_id": "", "name": ""}
@@ -24,6 +25,7 @@ class Life:
     disputes: DisputeService
     reviews: ReviewService
     chat: OrderChatService
+    tips: TipService
 
     @classmethod
     def of(cls, world: MoneyWorld) -> Life:
@@ -35,6 +37,7 @@ class Life:
             DisputeService(*args, world.refunds),
             ReviewService(*args),
             OrderChatService(*args),
+            TipService(*args),
         )
 
     async def paid(self, currency: str = "USD", key: str = "k1") -> OrderRecord:
