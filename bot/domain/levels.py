@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Protocol
 
 from bot.i18n.markers import N_
 
@@ -115,3 +116,29 @@ def seller_level(
         ):
             return rule.level
     return SellerLevel.new
+
+
+class TrackRecordLike(Protocol):
+    """A seller's counted history (the storage's `TrackRecord` has these fields)."""
+
+    @property
+    def completed(self) -> int: ...
+    @property
+    def on_time(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def rating_sum(self) -> int: ...
+    @property
+    def rating_count(self) -> int: ...
+
+
+def level_of(record: TrackRecordLike) -> SellerLevel:
+    """A seller's level from their track record: the criteria above on the Bayesian rating,
+    the shrunk on-time rate and the completion rate."""
+    return seller_level(
+        record.completed,
+        bayesian_average(record.rating_sum, record.rating_count),
+        on_time_rate(record.on_time, record.completed),
+        completion_rate(record.completed, record.failed),
+    )

@@ -24,7 +24,7 @@ from bot.domain.gig import (
     PackageTier,
     validate_for_publish,
 )
-from bot.domain.levels import SELLER_LEVEL_LABELS
+from bot.domain.levels import SELLER_LEVEL_LABELS, level_of
 from bot.domain.limits import (
     GigLimits,
     validate_delivery_days,
@@ -44,7 +44,6 @@ from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.ports import GigRecord, TelegramIdentity, UnitOfWork, UnitOfWorkFactory
 from bot.services.progress import PROGRESS_KIND
-from bot.services.reviews import level_of
 
 
 class GigPaused(NotFound):

@@ -14,20 +14,14 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.levels import (
-    SellerLevel,
-    bayesian_average,
-    completion_rate,
-    on_time_rate,
-    seller_level,
-)
+from bot.domain.levels import SellerLevel, level_of
 from bot.domain.limits import validate_review_comment
 from bot.domain.order import Actor, OrderStatus
 from bot.errors import Conflict, TransitionRefused, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.order_access import load_for, note, other_party
 from bot.services.order_steps import notify
-from bot.services.ports import ReviewRecord, TrackRecord, UnitOfWorkFactory
+from bot.services.ports import ReviewRecord, UnitOfWorkFactory
 
 SWEEP_BATCH = 100
 REVIEW_REMINDER = timedelta(hours=24)
@@ -40,16 +34,6 @@ class GigRating:
 
     average: float
     count: int
-
-
-def level_of(record: TrackRecord) -> SellerLevel:
-    """A seller's level from their track record (criteria in `bot.domain.levels`)."""
-    return seller_level(
-        record.completed,
-        bayesian_average(record.rating_sum, record.rating_count),
-        on_time_rate(record.on_time, record.completed),
-        completion_rate(record.completed, record.failed),
-    )
 
 
 class ReviewService:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.levels import SellerLevel, bayesian_average, completion_rate, seller_level
+from bot.domain.levels import (
+    SellerLevel,
+    bayesian_average,
+    completion_rate,
+    level_of,
+    seller_level,
+)
+from bot.services.ports import TrackRecord
 
 
 def test_bayesian_average_shrinks_towards_the_prior() -> None:
@@ -37,3 +44,10 @@ def test_levels_need_every_criterion(
     completed: int, rating: float, on_time: float, completion: float, level: SellerLevel
 ) -> None:
     assert seller_level(completed, rating, on_time, completion) is level
+
+
+def test_level_of_a_track_record() -> None:
+    assert level_of(TrackRecord()) is SellerLevel.new
+    assert level_of(TrackRecord(completed=6, on_time=6, rating_sum=30, rating_count=6)) is (
+        SellerLevel.level_one
+    )
