@@ -110,7 +110,7 @@ async def echo_case(args: argparse.Namespace) -> Figures:
             .token(sim.bot_token)
             .base_url(sim.base_url)
             .base_file_url(sim.base_file_url)
-            .concurrent_updates(args.concurrent_updates)
+            .concurrent_updates(True)  # PTB's fastest setting: the ceiling
             .build()
         )
         app.add_handler(MessageHandler(filters.TEXT, echo))
@@ -137,6 +137,7 @@ async def sqlite_case(args: argparse.Namespace) -> Figures:
                 sqlite_url(Path(folder)),
                 telegram_provider_token=PROVIDER_TOKEN,
                 concurrent_updates=args.concurrent_updates,
+                send_rate_per_second=args.send_rate,
             )
             bot = LocalBot(settings, SystemClock())
             await bot.start()
@@ -199,6 +200,7 @@ async def replicas_case(args: argparse.Namespace, count: int) -> Figures:
         "HTTP_HOST": "127.0.0.1",
         "TELEGRAM_PROVIDER_TOKEN": PROVIDER_TOKEN,
         "CONCURRENT_UPDATES": str(args.concurrent_updates),
+        "SEND_RATE_PER_SECOND": str(args.send_rate),
         "LOG_LEVEL": "WARNING",
     }
     replicas = [Replica(f"replica-{i}", environment, folder) for i in range(count)]
@@ -241,7 +243,8 @@ async def replicas_case(args: argparse.Namespace, count: int) -> Figures:
 
 def report(rows: list[Figures], args: argparse.Namespace) -> None:
     print(f"\nusers={args.users} think={args.think}s concurrent_updates="
-          f"{args.concurrent_updates} delivery={args.delivery} cores={os.cpu_count()}")
+          f"{args.concurrent_updates} send_rate={args.send_rate or 'uncapped'} "
+          f"delivery={args.delivery} cores={os.cpu_count()}")
     print(f"{'case':50} {'updates':>7} {'secs':>6} {'upd/s':>6} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'fail':>4} {'dup msgs':>8}")
     for f in rows:
@@ -287,7 +290,10 @@ def main() -> None:
                         help="mean seconds a person waits before each action (0 = flat out)")
     parser.add_argument("--echo-messages", type=int, default=16,
                         help="messages per person for the echo bot (a deal is ~16 each)")
-    parser.add_argument("--concurrent-updates", type=int, default=64)
+    parser.add_argument("--concurrent-updates", type=int, default=1,
+                        help="CONCURRENT_UPDATES for Gig Broker (polling)")
+    parser.add_argument("--send-rate", type=int, default=0,
+                        help="SEND_RATE_PER_SECOND for Gig Broker (29 in production; 0 = no cap)")
     parser.add_argument("--no-delivery", dest="delivery", action="store_false",
                         help="stop each deal at payment (skip deliver and approve)")
     parser.add_argument("--cases", default="abcd", help="which of a, b, c, d to run")

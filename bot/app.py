@@ -31,6 +31,7 @@ from bot.handlers import (
     gig_manage,
     groups,
     inline,
+    offers,
     order_buttons,
     order_cancel,
     order_notices,
@@ -39,7 +40,9 @@ from bot.handlers import (
     payments,
     payouts,
     profile,
+    requests,
     reviews,
+    saved_searches,
     seller_menu,
     start,
     tips,
@@ -52,6 +55,7 @@ from bot.ops.metrics import Metrics
 from bot.payments.gateway import PaymentGateway
 from bot.payments.stars import StarsRefunder
 from bot.payments.stripe_gateway import StripeGateway
+from bot.services.briefs import BriefService
 from bot.services.cancellation import CancellationService
 from bot.services.connect_onboarding import ConnectOnboarding
 from bot.services.delivery import DeliveryService
@@ -68,6 +72,7 @@ from bot.services.profiles import ProfileService
 from bot.services.progress import ProgressStore
 from bot.services.refunds import RefundService
 from bot.services.reviews import ReviewService
+from bot.services.saved_searches import SavedSearchService
 from bot.services.stripe_webhooks import StripeWebhookService
 from bot.services.tips import TipService
 from bot.storage.db import create_engine
@@ -77,6 +82,7 @@ from bot.telegram.notifier import Notifier, TelegramNotifier
 from bot.telegram.outbox_sender import OutboxSender
 from bot.telegram.rate_limits import SendingRateLimiter
 from bot.telegram.stars import TelegramStarsRefunder
+from bot.telegram.update_order import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +113,9 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     reviews,
     discovery,  # buyers finding gigs (issue 7); its word step is routed by conversation
     inline,
+    requests,  # buyer requests, custom offers, followed searches (issue 7)
+    offers,
+    saved_searches,
     conversation,
     fallback,
 )
@@ -131,10 +140,14 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(token)
-        .rate_limiter(SendingRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(
+            SendingRateLimiter(RATE_LIMIT_RETRIES, overall_per_second=settings.send_rate_per_second)
+        )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    if settings.concurrent_updates > 1:  # polling; webhook requests are concurrent anyway
+        builder = builder.concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -153,6 +166,7 @@ def build_application(
     _seller_services(deps)
     deps.services[DiscoveryService] = DiscoveryService(uow, SqlSearchIndex(engine, clock), clock)
     _money_services(deps, TelegramStarsRefunder(app.bot))
+    _request_services(deps, SqlSearchIndex(engine, clock))
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
     app.bot_data["gigbroker.migrate"] = migrate_on_start
@@ -201,6 +215,20 @@ def _after_payment_services(deps: Deps, refunds: RefundService) -> None:
     deps.services[ReviewService] = ReviewService(uow, clock, settings)
     deps.services[OrderChatService] = OrderChatService(uow, clock, settings)
     deps.services[TipService] = TipService(uow, clock, settings)
+
+
+def _request_services(deps: Deps, index: SqlSearchIndex) -> None:
+    """Buyer requests with custom offers, and followed searches (issue 7): both match through
+    the search index; accepted offers become orders through the order service."""
+    deps.services[BriefService] = BriefService(
+        deps.uow,
+        index,
+        deps.clock,
+        deps.settings,
+        deps.service(OrderService),
+        gig_limits(deps.settings),
+    )
+    deps.services[SavedSearchService] = SavedSearchService(deps.uow, index, deps.clock)
 
 
 def _seller_services(deps: Deps) -> None:

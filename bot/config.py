@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     mutual_cancel_timeout: timedelta = timedelta(hours=48)
     review_window: timedelta = timedelta(days=14)
     sweep_interval: timedelta = timedelta(seconds=30)
+    # Buyer requests (issue 7): how many freelancers one request reaches, how long it is open.
+    request_max_sellers: int = Field(5, ge=1, le=50)
+    request_ttl: timedelta = timedelta(days=3)
 
     # Stripe
     stripe_secret_key: SecretStr | None = None
@@ -102,6 +105,8 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=0, le=65535)
+    concurrent_updates: int = Field(1, ge=1, le=1024)
+    send_rate_per_second: int = Field(29, ge=0)
 
     # Chat rules and operations
     mask_contact_details: bool = True
@@ -116,6 +121,7 @@ class Settings(BaseSettings):
         "mutual_cancel_timeout",
         "review_window",
         "sweep_interval",
+        "request_ttl",
         mode="before",
     )(parse_duration)
     _lists = field_validator("admin_ids", "payment_rails", mode="before")(split_csv)
