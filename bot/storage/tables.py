@@ -101,6 +101,11 @@ gigs = Table(
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
     _ts("published_at"),
+    # Kept by the database from gig_packages and users (migration 0009), for search filters.
+    Column("price_from_minor", BigInteger),
+    Column("price_to_minor", BigInteger),
+    Column("fastest_days", Integer),
+    Column("seller_languages", Text),
     Index("ix_gigs_seller_status", "seller_id", "status"),
     Index("ix_gigs_status_category", "status", "category"),
     Index("ix_gigs_status_published", "status", "published_at"),  # migration 0004
