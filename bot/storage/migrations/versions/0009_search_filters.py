@@ -27,6 +27,8 @@ by the older 0004 is rebuilt.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -41,7 +43,7 @@ OLD_FTS_PREFIXES = "2 3 4"
 #: KiB of page cache while the index is (re)built: FTS5 merges segments much faster in memory.
 BUILD_CACHE_KIB = 65536
 
-COLUMNS: tuple[tuple[str, sa.types.TypeEngine[object]], ...] = (
+COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
     ("price_from_minor", sa.BigInteger()),
     ("price_to_minor", sa.BigInteger()),
     ("fastest_days", sa.Integer()),
