@@ -12,12 +12,14 @@ import logging
 from telegram.ext import ContextTypes
 
 from bot.handlers.context import AnyApplication, Deps, deps_of
+from bot.services.briefs import BriefService
 from bot.services.cancellation import CancellationService
 from bot.services.delivery import DeliveryService
 from bot.services.orders import OrderService
 from bot.services.payouts import PayoutService
 from bot.services.refunds import RefundService
 from bot.services.reviews import ReviewService
+from bot.services.saved_searches import SavedSearchService
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ async def run_sweeps(deps: Deps) -> None:
         ("review_reminder", deps.service(ReviewService).remind_due),
         ("refund", deps.service(RefundService).refund_due),
         ("payout", deps.service(PayoutService).pay_due),
+        ("request_expiry", deps.service(BriefService).expire_due),
+        ("saved_search_digest", deps.service(SavedSearchService).send_digests),
     ):
         try:
             done = await run()

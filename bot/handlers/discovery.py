@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import action
 from bot.domain.gig import CATEGORY_LABELS, Category
+from bot.handlers.brief_buttons import FOLLOW_CATEGORY, FOLLOW_WORDS, follow_button
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.replies import acknowledge, identity, reply
 from bot.handlers.start import FIND, MENU
@@ -76,7 +77,8 @@ def results(
             "{heading}\nNothing found. Try fewer or other words, or another category.",
             heading=heading,
         )
-        return OutgoingMessage(text, buttons=((Button(_("⬅️ Categories"), CATEGORIES.pack()),),))
+        back = (Button(_("⬅️ Categories"), CATEGORIES.pack()),)
+        return OutgoingMessage(text, buttons=(*_follow(_, pack), back))
     text = _(
         "{heading}\nPage {page} of {pages} · {total} gigs",
         heading=heading,
@@ -104,8 +106,18 @@ def results(
     if found.page + 1 < found.pages:
         pager.append(Button(_("Next ▶️"), pack(sort or SortOrder.best, found.page + 1)))
     rows.append(tuple(pager))
+    rows.extend(_follow(_, pack))
     rows.append((Button(_("⬅️ Categories"), CATEGORIES.pack()),))
     return OutgoingMessage(text, buttons=rows)
+
+
+def _follow(_: Translator, pack: PageLink) -> list[tuple[Button, ...]]:
+    """The Follow button under words and under one category (issue 7), even when empty."""
+    if pack.kind == "words":
+        return [(follow_button(_, FOLLOW_WORDS),)]
+    if pack.kind == "browse" and pack.value != ALL:
+        return [(follow_button(_, FOLLOW_CATEGORY, pack.value),)]
+    return []
 
 
 class PageLink:

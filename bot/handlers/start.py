@@ -14,6 +14,7 @@ from bot.telegram.messages import Button, OutgoingMessage, escape
 
 MENU = action("menu", item=str)
 SELL, FIND, HELP = "sell", "find", "help"
+REQUEST = "request"  # a buyer request (issue 7)
 
 COMMANDS = (
     ("start", N_("Main menu")),
@@ -38,7 +39,10 @@ def main_menu(_: Translator, first_name: str) -> OutgoingMessage:
                 Button(_("💼 Sell a service"), MENU.pack(item=SELL)),
                 Button(_("🔎 Find a service"), MENU.pack(item=FIND)),
             ),
-            (Button(_("❓ How it works"), MENU.pack(item=HELP)),),
+            (
+                Button(_("📝 Post a request"), MENU.pack(item=REQUEST)),
+                Button(_("❓ How it works"), MENU.pack(item=HELP)),
+            ),
         ),
     )
 
