@@ -56,7 +56,6 @@ from bot.payments.gateway import PaymentGateway
 from bot.payments.stars import StarsRefunder
 from bot.payments.stripe_gateway import StripeGateway
 from bot.services.briefs import BriefService
-from bot.services.briefs import BriefService
 from bot.services.cancellation import CancellationService
 from bot.services.connect_onboarding import ConnectOnboarding
 from bot.services.delivery import DeliveryService
@@ -73,7 +72,6 @@ from bot.services.profiles import ProfileService
 from bot.services.progress import ProgressStore
 from bot.services.refunds import RefundService
 from bot.services.reviews import ReviewService
-from bot.services.saved_searches import SavedSearchService
 from bot.services.saved_searches import SavedSearchService
 from bot.services.stripe_webhooks import StripeWebhookService
 from bot.services.tips import TipService
@@ -169,7 +167,6 @@ def build_application(
     deps.services[DiscoveryService] = DiscoveryService(uow, SqlSearchIndex(engine, clock), clock)
     _money_services(deps, TelegramStarsRefunder(app.bot))
     _request_services(deps, SqlSearchIndex(engine, clock))
-    _request_services(deps, SqlSearchIndex(engine, clock))
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
     app.bot_data["gigbroker.migrate"] = migrate_on_start
@@ -218,20 +215,6 @@ def _after_payment_services(deps: Deps, refunds: RefundService) -> None:
     deps.services[ReviewService] = ReviewService(uow, clock, settings)
     deps.services[OrderChatService] = OrderChatService(uow, clock, settings)
     deps.services[TipService] = TipService(uow, clock, settings)
-
-
-def _request_services(deps: Deps, index: SqlSearchIndex) -> None:
-    """Buyer requests with custom offers, and followed searches (issue 7): both match through
-    the search index; accepted offers become orders through the order service."""
-    deps.services[BriefService] = BriefService(
-        deps.uow,
-        index,
-        deps.clock,
-        deps.settings,
-        deps.service(OrderService),
-        gig_limits(deps.settings),
-    )
-    deps.services[SavedSearchService] = SavedSearchService(deps.uow, index, deps.clock)
 
 
 def _request_services(deps: Deps, index: SqlSearchIndex) -> None:

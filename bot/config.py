@@ -91,9 +91,6 @@ class Settings(BaseSettings):
     # Buyer requests (issue 7): how many freelancers one request reaches, how long it is open.
     request_max_sellers: int = Field(5, ge=1, le=50)
     request_ttl: timedelta = timedelta(days=3)
-    # Buyer requests (issue 7): how many freelancers one request reaches, how long it is open.
-    request_max_sellers: int = Field(5, ge=1, le=50)
-    request_ttl: timedelta = timedelta(days=3)
 
     # Stripe
     stripe_secret_key: SecretStr | None = None
