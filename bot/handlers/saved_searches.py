@@ -43,7 +43,8 @@ def _data(update: Update) -> str:
 
 async def follow(update: Update, context: AnyContext) -> None:
     _ = translator(update, context)
-    user_id = identity(update).id
+    who = identity(update)
+    user_id = who.id
     data = FOLLOW.unpack(_data(update))
     if data["kind"] == FOLLOW_WORDS:
         text = await deps(context).service(DiscoveryService).last_query(user_id)
@@ -54,7 +55,8 @@ async def follow(update: Update, context: AnyContext) -> None:
         except ValueError:
             category = None
         text, search_filters = "", SearchFilters(category=category)
-    followed = await deps(context).service(SavedSearchService).follow(user_id, text, search_filters)
+    service = deps(context).service(SavedSearchService)
+    followed = await service.follow(user_id, text, search_filters, who)
     category_value = followed.filters.category.value if followed.filters.category else None
     await acknowledge(update, _("Following."))
     message = _(

@@ -29,7 +29,7 @@ from bot.i18n.markers import N_
 from bot.matching.ports import SearchFilters, SearchIndex, SortOrder
 from bot.services.brief_ports import PublishedGig, SavedSearchRecord
 from bot.services.discovery import MAX_QUERY_LENGTH
-from bot.services.ports import NewNotification, UnitOfWorkFactory
+from bot.services.ports import NewNotification, TelegramIdentity, UnitOfWorkFactory
 
 SWEEP_BATCH = 100
 #: Newest matches read per search; more than a digest shows, as some are older or the user's.
@@ -83,7 +83,13 @@ class SavedSearchService:
         self._index = index
         self._clock = clock
 
-    async def follow(self, user_id: int, text: str, filters: SearchFilters) -> FollowedSearch:
+    async def follow(
+        self,
+        user_id: int,
+        text: str,
+        filters: SearchFilters,
+        identity: TelegramIdentity | None = None,
+    ) -> FollowedSearch:
         text = " ".join(text.split())[:MAX_QUERY_LENGTH]
         data = filters_to_json(filters)
         if not text and not data:
@@ -95,6 +101,8 @@ class SavedSearchService:
                     N_("You follow {count} searches already; stop one with /following first."),
                     count=MAX_FOLLOWED,
                 )
+            if identity is not None:  # the user row must exist (a buyer may not have one yet)
+                await uow.users.upsert_identity(identity, now)
             user = await uow.users.get(user_id)
             record = await uow.saved_searches.follow(
                 user_id,
