@@ -12,8 +12,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import action
+from bot.callbacks import ForgedCallback, action
 from bot.domain.gig import CATEGORY_LABELS, Category
+from bot.errors import NotFound
 from bot.handlers.brief_buttons import FOLLOW_CATEGORY, FOLLOW_WORDS, follow_button
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.replies import acknowledge, identity, reply
@@ -24,18 +25,25 @@ from bot.matching.ports import SortOrder
 from bot.services.discovery import DiscoveryService, ResultPage
 from bot.services.gigs import GigService
 from bot.services.progress import Progress
-from bot.telegram.cards import buyer_buttons, gig_card
+from bot.services.search_filters import NO_CHAT_FILTERS, ChatFilters
+from bot.telegram.cards import SIMILAR, buyer_buttons, gig_card
+from bot.telegram.group_posts import LIKE_PREFIX
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
 FLOW = "find"
 ALL = "all"
+WORDS_LIST = "w"
 #: Browse a category (or `all`): sort and page.
 BROWSE = action("fb", cat=str, sort=str, page=int)
 #: The buyer's last words: sort and page.
 WORDS = action("fw", sort=str, page=int)
 #: Open one result's card; "more like this" a gig (page).
 OPEN = action("fo", gig=int)
-SIMILAR = action("fm", gig=int, page=int)
+#: The filter panel of a list (`list`: `w` for the words, else the browsed category or `all`),
+#: one pick in it (`key`, `val`: codes from bot/services/search_filters.py), clear them all.
+FILTERS = action("fx", list=str, sort=str)
+FILTER_PICK = action("fs", list=str, sort=str, key=str, val=str)
+FILTER_CLEAR = action("fz", list=str, sort=str)
 #: Ask for words; show the categories.
 ASK, CATEGORIES = action("fq"), action("fc")
 
@@ -63,22 +71,39 @@ def find_menu(_: Translator) -> OutgoingMessage:
     )
 
 
-def more_like_this_button(_: Translator, gig_id: int) -> Button:
-    """The "More like this" button (cards opened from anywhere may carry it)."""
-    return Button(_("🔁 More like this"), SIMILAR.pack(gig=gig_id, page=0))
+def filter_row(
+    _: Translator, picked: ChatFilters | None, sort: SortOrder | None, pack: PageLink
+) -> list[tuple[Button, ...]]:
+    """ "Filters" (with how many are on) and, when some are, "Clear filters"."""
+    if picked is None or sort is None:
+        return []
+    code = pack.list_code
+    label = _("🎛 Filters ({count})", count=picked.count) if picked.count else _("🎛 Filters")
+    row = [Button(label, FILTERS.pack(list=code, sort=sort.value))]
+    if picked.count:
+        row.append(Button(_("🧹 Clear filters"), FILTER_CLEAR.pack(list=code, sort=sort.value)))
+    return [tuple(row)]
 
 
 def results(
-    _: Translator, heading: str, found: ResultPage, sort: SortOrder | None, pack: PageLink
+    _: Translator,
+    heading: str,
+    found: ResultPage,
+    sort: SortOrder | None,
+    pack: PageLink,
+    picked: ChatFilters | None = None,
 ) -> OutgoingMessage:
-    """A page of results: one button per gig, sort buttons, the pager and the way back."""
+    """A page of results: one button per gig, sort and filter buttons, the pager, the way back."""
     if not found.rows:
         text = _(
             "{heading}\nNothing found. Try fewer or other words, or another category.",
             heading=heading,
         )
+        if picked is not None and picked.count:
+            text += "\n" + _("Filters are on: clearing them may find more.")
         back = (Button(_("⬅️ Categories"), CATEGORIES.pack()),)
-        return OutgoingMessage(text, buttons=(*_follow(_, pack), back))
+        filters_row = filter_row(_, picked, sort, pack)
+        return OutgoingMessage(text, buttons=(*filters_row, *_follow(_, pack), back))
     text = _(
         "{heading}\nPage {page} of {pages} · {total} gigs",
         heading=heading,
@@ -100,6 +125,7 @@ def results(
                 for s in SortOrder
             )
         )
+        rows.extend(filter_row(_, picked, sort, pack))
     pager: list[Button] = []
     if found.page > 0:
         pager.append(Button(_("◀️ Back"), pack(sort or SortOrder.best, found.page - 1)))
@@ -125,6 +151,15 @@ class PageLink:
 
     def __init__(self, kind: str, value: str = "") -> None:
         self.kind, self.value = kind, value
+
+    @property
+    def list_code(self) -> str:
+        """What filter buttons carry to find their way back: `w` (words) or the category."""
+        return self.value if self.kind == "browse" else WORDS_LIST
+
+    @classmethod
+    def of(cls, list_code: str) -> PageLink:
+        return cls("words") if list_code == WORDS_LIST else cls("browse", list_code)
 
     def __call__(self, sort: SortOrder, page: int) -> str:
         if self.kind == "browse":
@@ -165,6 +200,13 @@ def _came_from_card(update: Update) -> bool:
     return bool(query and query.message and getattr(query.message, "photo", None))
 
 
+def _category(raw: str) -> Category:
+    try:
+        return Category(raw)
+    except ValueError:
+        raise ForgedCallback() from None
+
+
 def _sort(raw: str) -> SortOrder:
     try:
         return SortOrder(raw)
@@ -173,7 +215,9 @@ def _sort(raw: str) -> SortOrder:
 
 
 async def open_find(update: Update, context: AnyContext) -> None:
+    """The find menu: a new journey, so filters from an earlier list are dropped."""
     _ = translator(update, context)
+    await deps(context).service(DiscoveryService).clear_filters(identity(update).id)
     await acknowledge(update)
     await _show(update, find_menu(_))
 
@@ -190,14 +234,31 @@ async def ask_words(update: Update, context: AnyContext) -> None:
 
 
 async def browse(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
     data = BROWSE.unpack(_data(update))
-    category = None if data["cat"] == ALL else Category(data["cat"])
-    sort = _sort(data["sort"])
-    found = await deps(context).service(DiscoveryService).browse(category, sort, data["page"])
+    await show_list(update, context, data["cat"], _sort(data["sort"]), data["page"])
+
+
+async def show_list(
+    update: Update, context: AnyContext, list_code: str, sort: SortOrder, page: int
+) -> None:
+    """A page of a browsed category or of the buyer's words, with the buyer's filters."""
+    _ = translator(update, context)
+    dependencies = deps(context)
+    service = dependencies.service(DiscoveryService)
+    user_id = identity(update).id
+    picked = await service.chat_filters(user_id)
+    currency = dependencies.settings.currency
+    if list_code == WORDS_LIST:
+        text = await service.last_query(user_id)
+        found = await service.search(text, sort, page, picked.search_filters(currency))
+        heading = _("🔎 <b>{words}</b>", words=escape(truncate(text, 60)))
+    else:
+        category = None if list_code == ALL else _category(list_code)
+        found = await service.search("", sort, page, picked.search_filters(currency, category))
+        label = _(CATEGORY_LABELS[category]) if category else _("All services")
+        heading = f"<b>{escape(label)}</b>"
     await acknowledge(update)
-    heading = f"<b>{escape(_(CATEGORY_LABELS[category]) if category else _('All services'))}</b>"
-    await _show(update, results(_, heading, found, sort, PageLink("browse", data["cat"])))
+    await _show(update, results(_, heading, found, sort, PageLink.of(list_code), picked))
 
 
 async def search_words(update: Update, context: AnyContext, text: str) -> None:
@@ -206,7 +267,8 @@ async def search_words(update: Update, context: AnyContext, text: str) -> None:
     await service.remember_query(identity(update).id, text)
     found = await service.search(text, SortOrder.best, 0)
     heading = _("🔎 <b>{words}</b>", words=escape(truncate(text, 60)))
-    await _show(update, results(_, heading, found, SortOrder.best, PageLink("words")))
+    link = PageLink("words")
+    await _show(update, results(_, heading, found, SortOrder.best, link, NO_CHAT_FILTERS))
 
 
 async def on_words(update: Update, context: AnyContext, progress: Progress) -> None:
@@ -226,15 +288,8 @@ async def find_command(update: Update, context: AnyContext) -> None:
 
 
 async def page_words(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
     data = WORDS.unpack(_data(update))
-    service = deps(context).service(DiscoveryService)
-    text = await service.last_query(identity(update).id)
-    sort = _sort(data["sort"])
-    found = await service.search(text, sort, data["page"])
-    await acknowledge(update)
-    heading = _("🔎 <b>{words}</b>", words=escape(truncate(text, 60)))
-    await _show(update, results(_, heading, found, sort, PageLink("words")))
+    await show_list(update, context, WORDS_LIST, _sort(data["sort"]), data["page"])
 
 
 async def similar(update: Update, context: AnyContext) -> None:
@@ -250,13 +305,22 @@ async def similar(update: Update, context: AnyContext) -> None:
         await _show(update, message)
 
 
+async def similar_from_link(update: Update, context: AnyContext, rest: str) -> None:
+    """`t.me/<bot>?start=like_<id>` (a group post's "More like this"): the list, as a message."""
+    if not rest.isdigit() or len(rest) > 18:
+        raise NotFound()
+    _ = translator(update, context)
+    found = await deps(context).service(DiscoveryService).similar(int(rest), 0)
+    heading = _("🔁 <b>More like this</b>")
+    await reply(update, context, results(_, heading, found, None, PageLink("similar", rest)))
+
+
 async def open_result(update: Update, context: AnyContext) -> None:
     _ = translator(update, context)
     data = OPEN.unpack(_data(update))
     card = await deps(context).service(GigService).card_for_viewer(data["gig"], identity(update).id)
     await acknowledge(update)
-    buttons = (*buyer_buttons(_, card), (more_like_this_button(_, data["gig"]),))
-    await reply(update, context, gig_card(_, card, buttons))
+    await reply(update, context, gig_card(_, card, buyer_buttons(_, card)))
 
 
 def register(app: AnyApplication) -> None:
@@ -264,6 +328,7 @@ def register(app: AnyApplication) -> None:
     for kind in (BROWSE, WORDS, OPEN, SIMILAR, ASK, CATEGORIES):
         dependencies.callbacks.register(kind)
     dependencies.steps[FLOW] = on_words
+    dependencies.deep_links[LIKE_PREFIX] = similar_from_link
     private = filters.ChatType.PRIVATE
     app.add_handler(CallbackQueryHandler(open_find, pattern=rf"^{MENU.prefix}:{FIND}$"))
     app.add_handler(CallbackQueryHandler(open_find, pattern=CATEGORIES.pattern))
@@ -273,3 +338,7 @@ def register(app: AnyApplication) -> None:
     app.add_handler(CallbackQueryHandler(similar, pattern=SIMILAR.pattern))
     app.add_handler(CallbackQueryHandler(open_result, pattern=OPEN.pattern))
     app.add_handler(CommandHandler("find", find_command, filters=private))
+    # The filter panel registers with the lists it belongs to (it imports this module).
+    from bot.handlers import discovery_filters
+
+    discovery_filters.register(app)

@@ -2,8 +2,8 @@
 
 The index (`bot.matching`) answers with ranked gig ids; this service turns a page of them into
 what a list shows (title, starting price, rating) in one read-only unit of work, and remembers a
-buyer's last words so result buttons can page and re-sort without carrying the text in their
-64-byte callback data. Nothing here knows Telegram.
+buyer's last words and filter picks so result buttons can page, re-sort and filter without
+carrying them in their 64-byte callback data. Nothing here knows Telegram.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.domain.gig import Category, GigStatus
 from bot.domain.money import Money
 from bot.matching.ports import SearchFilters, SearchIndex, SearchPage, SortOrder
 from bot.services.ports import UnitOfWorkFactory
+from bot.services.search_filters import ChatFilters
 
 SEARCH_KIND = "search"
 MAX_QUERY_LENGTH = 200
@@ -76,15 +77,37 @@ class DiscoveryService:
         return await self._rows(found), found.total
 
     async def remember_query(self, user_id: int, text: str) -> None:
-        async with self._uow() as uow:
-            await uow.persistence.save(
-                SEARCH_KIND, str(user_id), {"text": text[:MAX_QUERY_LENGTH]}, self._clock.now()
-            )
+        """A new search: its words, and no filters yet."""
+        await self._save_state(user_id, {"text": text[:MAX_QUERY_LENGTH]})
 
     async def last_query(self, user_id: int) -> str:
+        stored = await self._state(user_id)
+        return str(stored.get("text", ""))
+
+    async def chat_filters(self, user_id: int) -> ChatFilters:
+        """The filters the buyer picked on their result lists (see `search_filters`)."""
+        return ChatFilters.from_dict((await self._state(user_id)).get("filters"))
+
+    async def pick_filter(self, user_id: int, key: str, choice: str) -> ChatFilters:
+        """Set (or, picked again, unset) one filter; the words stay."""
+        stored = await self._state(user_id)
+        picked = ChatFilters.from_dict(stored.get("filters")).with_choice(key, choice)
+        await self._save_state(user_id, {**stored, "filters": picked.to_dict()})
+        return picked
+
+    async def clear_filters(self, user_id: int) -> None:
+        stored = await self._state(user_id)
+        if stored.get("filters"):
+            await self._save_state(user_id, {**stored, "filters": {}})
+
+    async def _state(self, user_id: int) -> dict[str, object]:
         async with self._uow(read_only=True) as uow:
             stored = await uow.persistence.get(SEARCH_KIND, str(user_id))
-        return str(stored.get("text", "")) if isinstance(stored, dict) else ""
+        return dict(stored) if isinstance(stored, dict) else {}
+
+    async def _save_state(self, user_id: int, state: dict[str, object]) -> None:
+        async with self._uow() as uow:
+            await uow.persistence.save(SEARCH_KIND, str(user_id), state, self._clock.now())
 
     async def _page(self, found: SearchPage, page: int) -> ResultPage:
         pages = max(1, -(-found.total // self.page_size))

@@ -22,6 +22,9 @@ from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape
 #: PLACEHOLDER: the orders issue wires this action (see bot/handlers/gig_links.py, which answers
 #: it with "ordering opens soon" until then); keep the prefix and fields when wiring it.
 ORDER_GIG = action("order", gig=int)
+#: "More like this" under a gig card: a list of similar live gigs (page). Declared here, next to
+#: the card, so every card's buyer buttons carry it; bot/handlers/discovery.py answers it.
+SIMILAR = action("fm", gig=int, page=int)
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -96,11 +99,14 @@ def gig_card(
 
 
 def buyer_buttons(_: Translator, card: GigCard) -> tuple[tuple[Button, ...], ...]:
-    """What a buyer can do from a card (ordering comes with the orders issue)."""
+    """What a buyer can do from a card: order it, or see more like it (on every card)."""
     if card.gig_id is None:
         return ()
     label = _("🛒 Order from {price}", price=card.spec.starting_price.format())
-    return ((Button(label, ORDER_GIG.pack(gig=card.gig_id)),),)
+    return (
+        (Button(label, ORDER_GIG.pack(gig=card.gig_id)),),
+        (Button(_("🔁 More like this"), SIMILAR.pack(gig=card.gig_id, page=0)),),
+    )
 
 
 def share_buttons(
