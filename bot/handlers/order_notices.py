@@ -115,8 +115,10 @@ def render_part(_: Translator, p: Payload) -> OutgoingMessage:
 
 def render_chat(_: Translator, p: Payload) -> OutgoingMessage:
     part, order_id = p["part"], int(p["order_id"])
-    who = _("💬 The seller about {order}:") if p["by"] == "seller" else _(
-        "💬 The buyer about {order}:"
+    who = (
+        _("💬 The seller about {order}:")
+        if p["by"] == "seller"
+        else _("💬 The buyer about {order}:")
     )
     header = who.format(order=title(p))
     reply = ((Button(_("↩️ Reply"), CHAT.pack(order=order_id)),),)
@@ -272,7 +274,7 @@ def render_dispute_resolved(_: Translator, p: Payload) -> OutgoingMessage:
     if outcome == "release":
         text = _("⚖️ The dispute on {order} was resolved: the payment goes to the seller.")
     elif outcome == "refund":
-        text = _("⚖️ The dispute on {order} was resolved: the buyer is refunded in full.")
+        text = _("⚖️ The dispute on {order} was resolved: the buyer gets a full refund.")
     else:
         text = _(
             "⚖️ The dispute on {order} was resolved by a split: {percent}% ({refunded}) back to "
@@ -323,7 +325,7 @@ def _cancelled(_: Translator, p: Payload) -> OutgoingMessage:
         "mutual_timeout": _("a cancellation request was not answered in time"),
     }
     text = _(
-        "❌ {order} is cancelled: {why}. The buyer is refunded {total} in full.",
+        "❌ {order} is cancelled: {why}. The buyer gets a full refund of {total}.",
         order=title(p),
         why=reasons.get(str(p.get("reason")), ""),
         total=money(p),

@@ -181,7 +181,7 @@ async def test_dispute_with_evidence_resolved_by_an_operator(shop: Harness) -> N
     await sweep(harness)
     assert await status(harness, order_id) is OrderStatus.disputed  # frozen
     await ops.tap("Refund the buyer")
-    await tom.expect("refunded in full")  # committed with the status change, before the refund
+    await tom.expect("gets a full refund")  # committed with the status change, before the refund
     await tom.expect("has been refunded")  # committed with the ledger's refund
     await escrow_empty(harness, order_id, "XTR")
 
