@@ -19,7 +19,6 @@ from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, tran
 from bot.handlers.discovery import OPEN
 from bot.handlers.replies import acknowledge, identity, reply
 from bot.i18n.catalogs import Translator
-from bot.matching.ports import SearchFilters
 from bot.services.discovery import DiscoveryService
 from bot.services.saved_searches import DIGEST_KIND, SavedSearchService
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
@@ -46,15 +45,19 @@ async def follow(update: Update, context: AnyContext) -> None:
     who = identity(update)
     user_id = who.id
     data = FOLLOW.unpack(_data(update))
+    discovery = deps(context).service(DiscoveryService)
+    # The filters the buyer picked on the list are part of the search they follow.
+    picked = await discovery.chat_filters(user_id)
+    currency = deps(context).settings.currency
     if data["kind"] == FOLLOW_WORDS:
-        text = await deps(context).service(DiscoveryService).last_query(user_id)
-        search_filters = SearchFilters()
+        text = await discovery.last_query(user_id)
+        search_filters = picked.search_filters(currency)
     else:
         try:
             category: Category | None = Category(data["cat"])
         except ValueError:
             category = None
-        text, search_filters = "", SearchFilters(category=category)
+        text, search_filters = "", picked.search_filters(currency, category)
     service = deps(context).service(SavedSearchService)
     followed = await service.follow(user_id, text, search_filters, who)
     category_value = followed.filters.category.value if followed.filters.category else None
