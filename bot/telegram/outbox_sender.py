@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -77,6 +78,13 @@ class DeliveryHook(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    message: OutboxMessage
+    error: str | None
+    retry: bool
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -98,7 +106,12 @@ class OutboxSender:
         self._draining = asyncio.Lock()
 
     async def drain(self) -> int:
-        """Send everything due now; returns how many messages were handled."""
+        """Send everything due now; returns how many messages were handled.
+
+        Per batch: one transaction leases the rows, one reads the recipients' languages, one
+        records every outcome. A crash before the last one means the batch's leases run out
+        and its messages are sent again: a resend, never a loss.
+        """
         handled = 0
         async with self._draining:
             while True:
@@ -106,24 +119,44 @@ class OutboxSender:
                     batch = await uow.outbox.claim_due(self._clock.now(), self._batch_size)
                 if not batch:
                     return handled
+                async with self._uow(read_only=True) as uow:
+                    languages = await uow.users.languages({m.chat_id for m in batch})
                 # One chat's messages go in the order they were committed (a delivery's files
                 # before its buttons); different chats are sent concurrently.
                 by_chat: dict[int, list[OutboxMessage]] = {}
                 for message in batch:
                     by_chat.setdefault(message.chat_id, []).append(message)
-                await asyncio.gather(*(self._deliver_in_order(ms) for ms in by_chat.values()))
+                outcomes: list[_Outcome] = []
+                await asyncio.gather(
+                    *(self._deliver_in_order(ms, languages, outcomes) for ms in by_chat.values())
+                )
+                await self._record(outcomes)
                 handled += len(batch)
 
-    async def _deliver_in_order(self, messages: list[OutboxMessage]) -> None:
+    async def _deliver_in_order(
+        self,
+        messages: list[OutboxMessage],
+        languages: Mapping[int, str | None],
+        outcomes: list[_Outcome],
+    ) -> None:
         for message in messages:
-            await self._deliver(message)
+            outcomes.append(await self._deliver(message, languages.get(message.chat_id)))
 
-    async def _language(self, chat_id: int) -> str | None:
-        async with self._uow(read_only=True) as uow:
-            user = await uow.users.get(chat_id)
-        return user.language_code if user else None
+    async def _record(self, outcomes: list[_Outcome]) -> None:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            for outcome in outcomes:
+                message = outcome.message
+                if outcome.retry and message.attempts < MAX_ATTEMPTS:
+                    await uow.outbox.mark_failed(
+                        message.id, outcome.error or "", now + RETRY_BACKOFF
+                    )
+                else:
+                    if outcome.error:
+                        log.warning("outbox message %s given up: %s", message.id, outcome.error)
+                    await uow.outbox.mark_sent(message.id, now, outcome.error)
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _deliver(self, message: OutboxMessage, language: str | None) -> _Outcome:
         async with self._concurrency:
             error: str | None = None
             retry = False
@@ -132,11 +165,11 @@ class OutboxSender:
                 prepared = await hook.prepare(message) if hook is not None else message
                 if prepared is not None:
                     # A group has no user row: its post hook names the chat's languages.
-                    languages = prepared.payload.get("languages")
+                    chat_languages = prepared.payload.get("languages")
                     translator = (
-                        self._catalogs.for_languages(languages)
-                        if isinstance(languages, list)
-                        else self._catalogs.for_language(await self._language(message.chat_id))
+                        self._catalogs.for_languages(chat_languages)
+                        if isinstance(chat_languages, list)
+                        else self._catalogs.for_language(language)
                     )
                     outgoing = self._renderers.render(message.kind, translator, prepared.payload)
                     sent_id = await self._notifier.send(message.chat_id, outgoing)
@@ -161,14 +194,7 @@ class OutboxSender:
             except Exception as exc:  # a renderer bug must not stop the other messages
                 log.exception("outbox message %s (%s) failed", message.id, message.kind)
                 error, retry = f"{type(exc).__name__}: {exc}", True
-            now = self._clock.now()
-            async with self._uow() as uow:
-                if retry and message.attempts < MAX_ATTEMPTS:
-                    await uow.outbox.mark_failed(message.id, error or "", now + RETRY_BACKOFF)
-                else:
-                    if error:
-                        log.warning("outbox message %s given up: %s", message.id, error)
-                    await uow.outbox.mark_sent(message.id, now, error)
+            return _Outcome(message, error, retry)
 
     async def _mark_blocked(self, chat_id: int) -> None:
         async with self._uow() as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -87,6 +88,15 @@ class SqlUserRepository:
             .first()
         )
         return _profile(row) if row else None
+
+    async def languages(self, user_ids: Collection[int]) -> dict[int, str | None]:
+        """Telegram language codes of these users (the ones we know), in one query."""
+        if not user_ids:
+            return {}
+        rows = await self._connection.execute(
+            select(users.c.id, users.c.language_code).where(users.c.id.in_(list(user_ids)))
+        )
+        return {user_id: language for user_id, language in rows.all()}
 
     async def update_profile(self, user_id: int, now: datetime, **fields: Any) -> None:
         unknown = set(fields) - PROFILE_FIELDS
