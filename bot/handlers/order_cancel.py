@@ -34,14 +34,14 @@ async def cancel_before_start(update: Update, context: AnyContext) -> None:
     user_id, data = tapped(update, CANCEL_START)
     await _service(context).buyer_cancel(data["order"], user_id, late=False)
     _ = translator(update, context)
-    await acknowledge(update, _("Cancelled. Your full refund is on its way; you will get a message when it is done."))
+    await acknowledge(update, _("Cancelled. Your full refund is on its way."))
 
 
 async def cancel_late(update: Update, context: AnyContext) -> None:
     user_id, data = tapped(update, CANCEL_LATE)
     await _service(context).buyer_cancel(data["order"], user_id, late=True)
     _ = translator(update, context)
-    await acknowledge(update, _("Cancelled. Your full refund is on its way; you will get a message when it is done."))
+    await acknowledge(update, _("Cancelled. Your full refund is on its way."))
 
 
 async def ask_mutual_cancel(update: Update, context: AnyContext) -> None:
@@ -58,7 +58,7 @@ async def answer_mutual_cancel(update: Update, context: AnyContext) -> None:
     _ = translator(update, context)
     await acknowledge(
         update,
-        _("The order is cancelled; the buyer's refund is on its way.") if accept else _("Declined."),
+        _("Cancelled; the buyer's refund is on its way.") if accept else _("Declined."),
     )
 
 
