@@ -26,18 +26,32 @@ import json
 import re
 import secrets
 import socket
-import string
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
 
 from bot.payments.webhooks import SIGNATURE_HEADER, sign_stripe_payload
+from bot.sim.stripe_params import (
+    StripeHTTPError,
+    capabilities_param,
+    json_response,
+    metadata_param,
+    new_id,
+    only_params,
+    optional_str,
+    positive_int,
+    read_form,
+    redact_key,
+    required_str,
+    requirements_for,
+    url_param,
+    worth_saving,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -61,30 +75,6 @@ _DEFAULT_CURRENCY = {"US": "usd", "GB": "gbp", "CA": "cad", "AU": "aud", "JP": "
 _REQUIREMENTS_DUE = ["external_account", "tos_acceptance.date", "tos_acceptance.ip"]
 _LINK_TTL_S = 300
 _PROXIED_HEADERS = ("Authorization", "Content-Type", "Stripe-Version", "Stripe-Account")
-
-
-class _StripeHTTPError(Exception):
-    """An error answered in Stripe's JSON shape; never saved under an idempotency key."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        param: str | None = None,
-        code: str | None = None,
-        error_type: str = "invalid_request_error",
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body: dict[str, Any] = {"type": error_type, "message": message}
-        if param is not None:
-            self.body["param"] = param
-        if code is not None:
-            self.body["code"] = code
-
-    def response(self) -> web.Response:
-        return _json({"error": self.body}, status=self.status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +202,7 @@ class StripeConnectStandIn:
         account["charges_enabled"] = True
         account["payouts_enabled"] = True
         account["capabilities"] = {name: "active" for name in account["capabilities"]}
-        account["requirements"] = _requirements(due=[])
+        account["requirements"] = requirements_for(due=[])
         await self._send_event("account.updated", account, previous, account_id=account_id)
         return account
 
@@ -229,7 +219,7 @@ class StripeConnectStandIn:
             if request.method == "POST" and idempotency_key:
                 return await self._idempotent(request, handler, api_key, idempotency_key)
             return await handler(request)
-        except _StripeHTTPError as exc:
+        except StripeHTTPError as exc:
             return exc.response()
 
     def _authenticate(self, request: web.Request) -> str:
@@ -243,30 +233,30 @@ class StripeConnectStandIn:
                 decoded = ""
             api_key = decoded.partition(":")[0]
         else:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 401,
                 "You did not provide an API key. Provide it in the Authorization header "
                 "(Authorization: Bearer YOUR_SECRET_KEY).",
             )
         if not secrets.compare_digest(api_key.encode(), self._secret_key.encode()):
-            raise _StripeHTTPError(401, f"Invalid API Key provided: {_redact(api_key)}")
+            raise StripeHTTPError(401, f"Invalid API Key provided: {redact_key(api_key)}")
         return api_key
 
     async def _idempotent(
         self, request: web.Request, handler: Handler, api_key: str, key: str
     ) -> web.StreamResponse:
         if len(key) > 255:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400, "Idempotency keys may be at most 255 characters.", code="idempotency_error"
             )
-        fingerprint = (request.method, request.path, await _form(request))
+        fingerprint = (request.method, request.path, await read_form(request))
         slot = (api_key, key)
         lock = self._key_locks.setdefault(slot, asyncio.Lock())
         async with lock:
             saved = self._saved.get(slot)
             if saved is not None:
                 if saved.fingerprint != fingerprint:
-                    raise _StripeHTTPError(
+                    raise StripeHTTPError(
                         400,
                         "Keys for idempotent requests can only be used with the same "
                         f"parameters they were first used with. Try using a key other than "
@@ -280,7 +270,7 @@ class StripeConnectStandIn:
                 replay.headers["Idempotency-Key"] = key
                 return replay
             response = await handler(request)
-            if isinstance(response, web.Response) and _worth_saving(response):
+            if isinstance(response, web.Response) and worth_saving(response):
                 body = response.body
                 self._saved[slot] = _SavedResponse(
                     fingerprint,
@@ -293,69 +283,69 @@ class StripeConnectStandIn:
     # -- accounts ---------------------------------------------------------------------------
 
     async def _create_account(self, request: web.Request) -> web.Response:
-        params = await _form(request)
-        _only(params, _ACCOUNT_PARAMS)
-        account_type = _required_str(params, "type")
+        params = await read_form(request)
+        only_params(params, _ACCOUNT_PARAMS)
+        account_type = required_str(params, "type")
         if account_type != "express":
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 f"Invalid type: {account_type!r}; the local stand-in supports only 'express'.",
                 param="type",
                 code="parameter_invalid_string",
             )
-        country = _optional_str(params, "country") or "US"
+        country = optional_str(params, "country") or "US"
         if not re.fullmatch(r"[A-Za-z]{2}", country):
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400, f"Invalid country: {country}", param="country", code="country_unsupported"
             )
         country = country.upper()
-        email = _optional_str(params, "email")
+        email = optional_str(params, "email")
         if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400, f"Invalid email address: {email}", param="email", code="email_invalid"
             )
-        account_id = _new_id("acct_")
+        account_id = new_id("acct_")
         self.accounts[account_id] = {
             "id": account_id,
             "object": "account",
             "type": "express",
             "country": country,
             "email": email,
-            "business_type": _optional_str(params, "business_type"),
+            "business_type": optional_str(params, "business_type"),
             "created": int(time.time()),
             "default_currency": _DEFAULT_CURRENCY.get(country, "eur"),
             "details_submitted": False,
             "charges_enabled": False,
             "payouts_enabled": False,
-            "capabilities": {name: "inactive" for name in _capabilities(params)},
-            "requirements": _requirements(due=_REQUIREMENTS_DUE),
-            "metadata": _metadata(params),
+            "capabilities": {name: "inactive" for name in capabilities_param(params)},
+            "requirements": requirements_for(due=_REQUIREMENTS_DUE),
+            "metadata": metadata_param(params),
             "livemode": False,
         }
-        return _json(self.accounts[account_id])
+        return json_response(self.accounts[account_id])
 
     async def _get_account(self, request: web.Request) -> web.Response:
         account_id = request.match_info["id"]
         account = self.accounts.get(account_id)
         if account is None:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 404, f"No such account: '{account_id}'", param="account", code="resource_missing"
             )
-        return _json(account)
+        return json_response(account)
 
     async def _create_account_link(self, request: web.Request) -> web.Response:
-        params = await _form(request)
-        _only(params, _LINK_PARAMS)
-        account_id = _required_str(params, "account")
-        refresh_url = _url_param(params, "refresh_url")
-        return_url = _url_param(params, "return_url")
-        link_type = _required_str(params, "type")
+        params = await read_form(request)
+        only_params(params, _LINK_PARAMS)
+        account_id = required_str(params, "account")
+        refresh_url = url_param(params, "refresh_url")
+        return_url = url_param(params, "return_url")
+        link_type = required_str(params, "type")
         if link_type not in ("account_onboarding", "account_update"):
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400, f"Invalid type: {link_type}", param="type", code="parameter_invalid_string"
             )
         if account_id not in self.accounts:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400, f"No such account: '{account_id}'", param="account", code="resource_missing"
             )
         created = int(time.time())
@@ -363,7 +353,7 @@ class StripeConnectStandIn:
         self._links[token] = _OnboardingLink(
             account_id, refresh_url, return_url, expires_at=created + _LINK_TTL_S
         )
-        return _json(
+        return json_response(
             {
                 "object": "account_link",
                 "created": created,
@@ -385,35 +375,35 @@ class StripeConnectStandIn:
     # -- transfers --------------------------------------------------------------------------
 
     async def _create_transfer(self, request: web.Request) -> web.Response:
-        params = await _form(request)
-        _only(params, _TRANSFER_PARAMS)
-        amount = _positive_int(params, "amount")
-        currency = _required_str(params, "currency").lower()
+        params = await read_form(request)
+        only_params(params, _TRANSFER_PARAMS)
+        amount = positive_int(params, "amount")
+        currency = required_str(params, "currency").lower()
         if not re.fullmatch(r"[a-z]{3}", currency):
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400, f"Invalid currency: {currency}", param="currency", code="invalid_currency"
             )
-        destination = _required_str(params, "destination")
+        destination = required_str(params, "destination")
         account = self.accounts.get(destination)
         if account is None:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 f"No such destination: '{destination}'",
                 param="destination",
                 code="resource_missing",
             )
         if account["capabilities"].get("transfers") != "active":
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 "Your destination account needs to have at least one of the following "
                 "capabilities enabled: transfers, crypto_transfers, legacy_payments",
                 param="destination",
                 code="insufficient_capabilities_for_transfer",
             )
-        source = _optional_str(params, "source_transaction")
+        source = optional_str(params, "source_transaction")
         if source is not None:
             await self._check_source_transaction(source, amount, currency)
-        transfer_id = _new_id("tr_")
+        transfer_id = new_id("tr_")
         self.transfers[transfer_id] = {
             "id": transfer_id,
             "object": "transfer",
@@ -421,11 +411,11 @@ class StripeConnectStandIn:
             "amount_reversed": 0,
             "currency": currency,
             "created": int(time.time()),
-            "description": _optional_str(params, "description"),
+            "description": optional_str(params, "description"),
             "destination": destination,
-            "destination_payment": _new_id("py_"),
+            "destination_payment": new_id("py_"),
             "livemode": False,
-            "metadata": _metadata(params),
+            "metadata": metadata_param(params),
             "reversed": False,
             "reversals": {
                 "object": "list",
@@ -435,13 +425,13 @@ class StripeConnectStandIn:
             },
             "source_transaction": source,
             "source_type": "card",
-            "transfer_group": _optional_str(params, "transfer_group"),
+            "transfer_group": optional_str(params, "transfer_group"),
         }
-        return _json(self.transfers[transfer_id])
+        return json_response(self.transfers[transfer_id])
 
     async def _check_source_transaction(self, source: str, amount: int, currency: str) -> None:
         if not source.startswith("ch_"):
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 f"No such charge: '{source}'",
                 param="source_transaction",
@@ -451,14 +441,14 @@ class StripeConnectStandIn:
             return
         charge = await self._upstream_get(f"/v1/charges/{source}")
         if charge is None:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 f"No such charge: '{source}'",
                 param="source_transaction",
                 code="resource_missing",
             )
         if str(charge.get("currency", "")).lower() != currency:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 f"The currency of source_transaction's balance transaction "
                 f"({charge.get('currency')}) must be the same as the transfer currency "
@@ -471,7 +461,7 @@ class StripeConnectStandIn:
         )
         available = int(charge.get("amount", 0)) - already
         if amount > available:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 f"Transfer amount {amount} exceeds the {available} available on the "
                 f"source_transaction {source}.",
@@ -483,20 +473,20 @@ class StripeConnectStandIn:
         transfer_id = request.match_info["id"]
         transfer = self.transfers.get(transfer_id)
         if transfer is None:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 404, f"No such transfer: '{transfer_id}'", param="id", code="resource_missing"
             )
-        return _json(transfer)
+        return json_response(transfer)
 
     # -- proxy to localstripe ---------------------------------------------------------------
 
     async def _proxy(self, request: web.Request) -> web.Response:
         if self._upstream is None or self._session is None:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 404, f"Unrecognized request URL ({request.method}: {request.path})."
             )
         if request.method == "POST" and request.path == "/v1/refunds":
-            await self._check_refund(await _form(request))
+            await self._check_refund(await read_form(request))
         headers = {
             name: request.headers[name] for name in _PROXIED_HEADERS if name in request.headers
         }
@@ -515,7 +505,7 @@ class StripeConnectStandIn:
                     content_type=upstream.content_type or "application/json",
                 )
         except aiohttp.ClientError as exc:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 503, f"Upstream Stripe API unreachable: {exc}", error_type="api_error"
             ) from exc
 
@@ -529,7 +519,7 @@ class StripeConnectStandIn:
             return  # localstripe answers the 404 itself
         remaining = int(charge.get("amount", 0)) - int(charge.get("amount_refunded", 0))
         if remaining <= 0:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 f"Charge {charge_id} has already been refunded.",
                 param="charge",
@@ -537,7 +527,7 @@ class StripeConnectStandIn:
             )
         amount = params.get("amount")
         if isinstance(amount, str) and amount.isdigit() and int(amount) > remaining:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 400,
                 f"Refund amount ({amount}) is greater than unrefunded amount on charge "
                 f"({remaining})",
@@ -558,7 +548,7 @@ class StripeConnectStandIn:
                     return None
                 data = await response.json()
         except aiohttp.ClientError as exc:
-            raise _StripeHTTPError(
+            raise StripeHTTPError(
                 503, f"Upstream Stripe API unreachable: {exc}", error_type="api_error"
             ) from exc
         return data if isinstance(data, dict) else None
@@ -577,7 +567,7 @@ class StripeConnectStandIn:
             return
         now = int(time.time())
         event = {
-            "id": _new_id("evt_"),
+            "id": new_id("evt_"),
             "object": "event",
             "account": account_id,
             "created": now,
@@ -600,178 +590,3 @@ class StripeConnectStandIn:
                 self.webhook_deliveries.append(WebhookDelivery(event, r.status))
         except aiohttp.ClientError as exc:
             self.webhook_deliveries.append(WebhookDelivery(event, None, str(exc)))
-
-
-# -- request parsing and validation -------------------------------------------------------
-
-
-async def _form(request: web.Request) -> dict[str, Any]:
-    """The body (or query for GET) as Stripe reads it: `a[b][c]=v` and `a[0]=v` nest."""
-    if request.method == "GET":
-        pairs = list(request.query.items())
-    else:
-        raw = await request.read()
-        if raw and request.content_type not in ("application/x-www-form-urlencoded", ""):
-            raise _StripeHTTPError(
-                400,
-                f"Invalid request: unsupported Content-Type {request.content_type}. "
-                "If error persists and you need assistance, please contact support.",
-            )
-        try:
-            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError as exc:
-            raise _StripeHTTPError(400, "Invalid request: the body is not UTF-8.") from exc
-    return nest_form(pairs)
-
-
-def nest_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Turn flat bracket-notation pairs into nested dicts, and all-digit keys into lists."""
-    root: dict[str, Any] = {}
-    for key, value in pairs:
-        match = re.fullmatch(r"([^\[\]]+)((?:\[[^\[\]]*\])*)", key)
-        if match is None:
-            raise _StripeHTTPError(400, f"Invalid parameter name: {key}", param=key)
-        parts = [match.group(1), *re.findall(r"\[([^\[\]]*)\]", match.group(2))]
-        node = root
-        for index, part in enumerate(parts[:-1]):
-            if part == "":
-                part = str(len(node))
-            child = node.get(part)
-            if not isinstance(child, dict):
-                if child is not None:
-                    raise _StripeHTTPError(
-                        400, f"Invalid hash for {parts[0]}", param="".join(parts[: index + 1])
-                    )
-                child = {}
-                node[part] = child
-            node = child
-        last = parts[-1] if parts[-1] != "" else str(len(node))
-        node[last] = value
-    return _lists(root)
-
-
-def _lists(node: dict[str, Any]) -> dict[str, Any]:
-    for key, value in node.items():
-        if isinstance(value, dict):
-            nested = _lists(value)
-            if nested and all(k.isdigit() for k in nested):
-                node[key] = [nested[k] for k in sorted(nested, key=int)]
-            else:
-                node[key] = nested
-    return node
-
-
-def _only(params: dict[str, Any], allowed: frozenset[str]) -> None:
-    for name in params:
-        if name not in allowed:
-            raise _StripeHTTPError(
-                400,
-                f"Received unknown parameter: {name}",
-                param=name,
-                code="parameter_unknown",
-            )
-
-
-def _required_str(params: dict[str, Any], name: str) -> str:
-    value = params.get(name)
-    if value is None or value == "":
-        raise _StripeHTTPError(
-            400, f"Missing required param: {name}.", param=name, code="parameter_missing"
-        )
-    if not isinstance(value, str):
-        raise _StripeHTTPError(
-            400, f"Invalid string: {name}", param=name, code="parameter_invalid_string"
-        )
-    return value
-
-
-def _optional_str(params: dict[str, Any], name: str) -> str | None:
-    if params.get(name) in (None, ""):
-        return None
-    return _required_str(params, name)
-
-
-def _positive_int(params: dict[str, Any], name: str) -> int:
-    value = _required_str(params, name)
-    if not re.fullmatch(r"[0-9]+", value):
-        raise _StripeHTTPError(
-            400, f"Invalid integer: {value}", param=name, code="parameter_invalid_integer"
-        )
-    number = int(value)
-    if number <= 0:
-        raise _StripeHTTPError(
-            400,
-            "This value must be greater than or equal to 1.",
-            param=name,
-            code="parameter_invalid_integer",
-        )
-    return number
-
-
-def _url_param(params: dict[str, Any], name: str) -> str:
-    value = _required_str(params, name)
-    if not re.fullmatch(r"https?://[^\s/]+\S*", value):
-        raise _StripeHTTPError(400, f"Not a valid URL: {value}", param=name, code="url_invalid")
-    return value
-
-
-def _capabilities(params: dict[str, Any]) -> list[str]:
-    raw = params.get("capabilities")
-    if raw is None:
-        return []
-    if not isinstance(raw, dict):
-        raise _StripeHTTPError(400, "Invalid hash", param="capabilities")
-    requested: list[str] = []
-    for name, spec in raw.items():
-        flag = spec.get("requested") if isinstance(spec, dict) else None
-        if flag not in ("true", "false"):
-            raise _StripeHTTPError(
-                400,
-                f"Invalid boolean: {flag}",
-                param=f"capabilities[{name}][requested]",
-                code="parameter_invalid_boolean",
-            )
-        if flag == "true":
-            requested.append(name)
-    return requested
-
-
-def _metadata(params: dict[str, Any]) -> dict[str, str]:
-    raw = params.get("metadata")
-    if raw is None or raw == "":
-        return {}
-    if not isinstance(raw, dict) or len(raw) > 50:
-        raise _StripeHTTPError(400, "Invalid hash", param="metadata")
-    for key, value in raw.items():
-        if not isinstance(value, str) or len(key) > 40 or len(value) > 500:
-            raise _StripeHTTPError(400, f"Invalid metadata[{key}]", param=f"metadata[{key}]")
-    return dict(raw)
-
-
-def _requirements(due: list[str]) -> dict[str, Any]:
-    return {
-        "currently_due": list(due),
-        "eventually_due": list(due),
-        "past_due": list(due),
-        "disabled_reason": "requirements.past_due" if due else None,
-    }
-
-
-def _worth_saving(response: web.Response) -> bool:
-    """Stripe saves what an endpoint answered once it started; not auth or server failures."""
-    return response.status < 500 and response.status != 401
-
-
-def _json(data: dict[str, Any], status: int = 200) -> web.Response:
-    return web.Response(
-        body=json.dumps(data).encode(), status=status, content_type="application/json"
-    )
-
-
-def _new_id(prefix: str) -> str:
-    alphabet = string.ascii_letters + string.digits
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(16))
-
-
-def _redact(api_key: str) -> str:
-    return f"{api_key[:8]}****{api_key[-4:]}" if len(api_key) > 12 else "****"
