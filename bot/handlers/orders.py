@@ -13,8 +13,8 @@ from typing import Any
 from telegram import LabeledPrice, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.callbacks import action
-from bot.domain.gig import GigSpec, RequirementKind
+from bot.callbacks import ForgedCallback, action
+from bot.domain.gig import GigSpec, Requirement, RequirementKind
 from bot.domain.money import STARS
 from bot.errors import ValidationFailed
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
@@ -206,6 +206,13 @@ async def answer_step(update: Update, context: AnyContext, progress: Progress) -
     await _next_question(update, context, spec, progress)
 
 
+def _requirement(spec: GigSpec, index: int) -> Requirement:
+    """The question a button names; an index the gig does not have is a forged button."""
+    if not 0 <= index < len(spec.requirements):
+        raise ForgedCallback()
+    return spec.requirements[index]
+
+
 async def choose_answer(update: Update, context: AnyContext) -> None:
     query = update.callback_query
     if query is None:
@@ -213,7 +220,7 @@ async def choose_answer(update: Update, context: AnyContext) -> None:
     data = CHOICE.unpack(query.data or "")
     progress = await _progress(update, context, data["gig"])
     spec = await _spec(context, data["gig"], query.from_user.id)
-    choices = spec.requirements[data["question"]].choices
+    choices = _requirement(spec, data["question"]).choices
     if not 0 <= data["choice"] < len(choices):
         raise ValidationFailed()
     progress.data["answers"][str(data["question"])] = choices[data["choice"]]
@@ -228,7 +235,7 @@ async def skip_question(update: Update, context: AnyContext) -> None:
     data = SKIP.unpack(query.data or "")
     progress = await _progress(update, context, data["gig"])
     spec = await _spec(context, data["gig"], query.from_user.id)
-    if spec.requirements[data["question"]].required:
+    if _requirement(spec, data["question"]).required:
         raise ValidationFailed(N_("This question needs an answer."))
     progress.data.setdefault("skipped", []).append(data["question"])
     await query.answer()

@@ -144,3 +144,20 @@ async def test_expired_invoice_is_refused_at_pre_checkout(shop: Harness) -> None
     harness.clock.advance(harness.bot.settings.invoice_ttl)
     result = await tom.pay()
     assert not result.ok and "expired" in (result.error_message or "")
+
+
+async def test_a_forged_question_index_gets_a_refusal(shop: Harness) -> None:
+    harness = shop
+    sam, tom = harness.user("sam"), harness.user("tom")
+    gig_id = await publish_gig(harness, sam)
+    await tom.send(f"/start gig_{gig_id}")
+    await tom.expect("modern minimalist logo")
+    await tom.tap("Order from")
+    await tom.expect("Choose a package")
+    await tom.tap("Basic")
+    await tom.expect("Add extras")
+    await tom.tap("Continue")
+    question = await tom.expect("Brand name?")
+    for forged in (f"ochoice:{gig_id}:99:0", f"oskip:{gig_id}:99"):
+        answer = await (await harness.forge_tap(tom, question, forged)).answer()
+        assert "no longer valid" in answer.get("text", ""), forged
