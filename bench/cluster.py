@@ -72,10 +72,18 @@ class RoundRobin:
 
 
 class Replica:
-    """One `python -m bot run` process; `start` returns once its /readyz answers 200."""
+    """One `python -m bot run` process (or another `command` serving /readyz); `start` returns
+    once its /readyz answers 200."""
 
-    def __init__(self, name: str, environment: dict[str, str], folder: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        environment: dict[str, str],
+        folder: Path,
+        command: tuple[str, ...] = ("-m", "bot", "run"),
+    ) -> None:
         self.name = name
+        self._command = command
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._environment = {**environment, "HTTP_PORT": str(self.port)}
@@ -86,9 +94,7 @@ class Replica:
         with self._log.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-m",
-                "bot",
-                "run",
+                *self._command,
                 cwd=self._log.parent,
                 env=self._environment,
                 stdout=log,

@@ -3,11 +3,15 @@
     python -m bench.throughput --users 200 [--think 1.0] [--no-delivery]
 
 In one run, on the local simulator (flood limits off):
-  (a) a bare python-telegram-bot echo bot, polling, in this process: the framework's ceiling;
-  (b) Gig Broker on SQLite, polling, in this process (`LocalBot`, the production lifecycle);
+  (a) a bare python-telegram-bot echo bot, polling (`python -m bench.echo_bot` subprocess):
+      the framework's ceiling;
+  (b) Gig Broker on SQLite, polling (`python -m bot run` subprocess);
   (c) Gig Broker on PostgreSQL, webhook, one replica (`python -m bot run` subprocess);
   (d) the same with two replicas behind a round-robin balancer, each on its own free port.
-Each PostgreSQL case gets a fresh schema (`?search_path=`), dropped afterwards. For (a) every
+Every bot runs in a process of its own, so it does not share an interpreter (and its GIL) with
+the simulator and the simulated people, which are busy too; `--in-process` runs (a) and (b) in
+this process instead (the earlier layout, with `LocalBot` for (b)). Each PostgreSQL case gets
+a fresh schema (`?search_path=`), dropped afterwards. For (a) every
 person sends texts and waits for each echo; for (b)-(d) half the people are sellers who create
 and publish a gig by taps, the other half buyers who order and pay, then the seller delivers
 and the buyer approves. Reported per case: updates handled per second (all updates the
@@ -103,7 +107,44 @@ async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
     await update.message.reply_text(update.message.text)
 
 
+def bot_environment(sim: SimServer, args: argparse.Namespace, **values: str) -> dict[str, str]:
+    """The environment of a bot subprocess pointed at `sim`."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "TEST_"))},
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": sim.bot_token,
+        "BOT_USERNAME": sim.bot_username,
+        "TELEGRAM_API_BASE_URL": sim.url,
+        "HTTP_HOST": "127.0.0.1",
+        "TELEGRAM_PROVIDER_TOKEN": PROVIDER_TOKEN,
+        "CONCURRENT_UPDATES": str(args.concurrent_updates),
+        "SEND_RATE_PER_SECOND": str(args.send_rate),
+        "LOG_LEVEL": "WARNING",
+        **values,
+    }
+
+
 async def echo_case(args: argparse.Namespace) -> Figures:
+    if args.in_process:
+        return await echo_in_process(args)
+    with tempfile.TemporaryDirectory(prefix="bench-echo-") as folder:
+        async with SimServer(flood_limits=FloodLimits.off(), long_poll_cap=1.0) as sim:
+            bot = Replica(
+                "echo", bot_environment(sim, args), Path(folder), ("-m", "bench.echo_bot")
+            )
+            await bot.start()
+            try:
+                figures = await measure(
+                    "(a) PTB echo bot, polling, subprocess", sim, Load(args.think),
+                    lambda crowd: run_echo(crowd, args.users, args.echo_messages, "e"),
+                )
+            finally:
+                await bot.stop()
+    figures.notes["twice"] = str(sent_twice(sim))
+    return figures
+
+
+async def echo_in_process(args: argparse.Namespace) -> Figures:
     async with SimServer(flood_limits=FloodLimits.off(), long_poll_cap=1.0) as sim:
         app = (
             ApplicationBuilder()
@@ -130,6 +171,27 @@ async def echo_case(args: argparse.Namespace) -> Figures:
 
 # ----- (b) Gig Broker on SQLite, polling, in-process ----------------------------------------
 async def sqlite_case(args: argparse.Namespace) -> Figures:
+    if args.in_process:
+        return await sqlite_in_process(args)
+    with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as folder:
+        async with SimServer(flood_limits=FloodLimits.off(), long_poll_cap=1.0) as sim:
+            environment = bot_environment(
+                sim, args, DATABASE_URL=sqlite_url(Path(folder)), UPDATE_MODE="polling"
+            )
+            bot = Replica("sqlite", environment, Path(folder))
+            await bot.start()
+            try:
+                figures = await measure(
+                    "(b) Gig Broker, SQLite, polling, subprocess", sim, Load(args.think),
+                    lambda crowd: run_deals(crowd, args.users, args.delivery, "q"),
+                )
+            finally:
+                await bot.stop()
+    figures.notes["twice"] = str(sent_twice(sim))
+    return figures
+
+
+async def sqlite_in_process(args: argparse.Namespace) -> Figures:
     with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as folder:
         async with SimServer(flood_limits=FloodLimits.off(), long_poll_cap=1.0) as sim:
             settings = local_settings(
@@ -188,21 +250,9 @@ async def replicas_case(args: argparse.Namespace, count: int) -> Figures:
     schema, url = await fresh_schema(args.postgres)
     folder = Path(tempfile.mkdtemp(prefix="bench-replicas-"))
     sim = await SimServer(flood_limits=FloodLimits.off(), long_poll_cap=1.0).start()
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "TEST_"))},
-        "PYTHONPATH": str(ROOT),
-        "BOT_TOKEN": sim.bot_token,
-        "BOT_USERNAME": sim.bot_username,
-        "TELEGRAM_API_BASE_URL": sim.url,
-        "DATABASE_URL": url,
-        "UPDATE_MODE": "webhook",
-        "WEBHOOK_SECRET_TOKEN": SECRET,
-        "HTTP_HOST": "127.0.0.1",
-        "TELEGRAM_PROVIDER_TOKEN": PROVIDER_TOKEN,
-        "CONCURRENT_UPDATES": str(args.concurrent_updates),
-        "SEND_RATE_PER_SECOND": str(args.send_rate),
-        "LOG_LEVEL": "WARNING",
-    }
+    environment = bot_environment(
+        sim, args, DATABASE_URL=url, UPDATE_MODE="webhook", WEBHOOK_SECRET_TOKEN=SECRET
+    )
     replicas = [Replica(f"replica-{i}", environment, folder) for i in range(count)]
     balancer = RoundRobin([replica.url for replica in replicas])
     webhook = await balancer.start() + TELEGRAM_PATH
@@ -297,6 +347,8 @@ def main() -> None:
     parser.add_argument("--no-delivery", dest="delivery", action="store_false",
                         help="stop each deal at payment (skip deliver and approve)")
     parser.add_argument("--cases", default="abcd", help="which of a, b, c, d to run")
+    parser.add_argument("--in-process", action="store_true",
+                        help="(a) and (b) in this process, beside the simulator (earlier layout)")
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     asyncio.run(run(parser.parse_args()))
 
