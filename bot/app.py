@@ -53,6 +53,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.matching.sql_index import SqlSearchIndex
 from bot.ops.metrics import Metrics
 from bot.payments.gateway import PaymentGateway
+from bot.payments.metered import MeteredGateway
 from bot.payments.stars import StarsRefunder
 from bot.payments.stripe_gateway import StripeGateway
 from bot.services.briefs import BriefService
@@ -154,14 +155,20 @@ def build_application(
     app: AnyApplication = builder.build()
     clock = clock or SystemClock()
     uow = SqlUnitOfWorkFactory(engine)
+    metrics = Metrics()
+    provider = gateway or _stripe_gateway(settings)
     deps = Deps(
         settings=settings,
         clock=clock,
         catalogs=catalogs or Catalogs.load(),
         uow=uow,
         progress=ProgressStore(uow, clock),
-        metrics=Metrics(),
-        gateway=gateway or _stripe_gateway(settings),
+        metrics=metrics,
+        gateway=(
+            MeteredGateway(provider, lambda kind: metrics.stripe_errors.labels(kind).inc())
+            if provider is not None
+            else None
+        ),
     )
     _seller_services(deps)
     deps.services[DiscoveryService] = DiscoveryService(uow, SqlSearchIndex(engine, clock), clock)
@@ -266,7 +273,12 @@ async def _post_init(app: AnyApplication) -> None:
         await upgrade(app.bot_data["gigbroker.engine"])
     deps.bot_username = deps.settings.bot_username or app.bot.username
     deps.outbox = OutboxSender(
-        deps.uow, app.bot_data["gigbroker.notifier"], deps.renderers, deps.catalogs, deps.clock
+        deps.uow,
+        app.bot_data["gigbroker.notifier"],
+        deps.renderers,
+        deps.catalogs,
+        deps.clock,
+        count_error=lambda kind: deps.metrics.telegram_errors.labels(kind).inc(),
     )
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_POLL_SECONDS, first=0)
@@ -275,6 +287,6 @@ async def _post_init(app: AnyApplication) -> None:
 
 async def _post_shutdown(app: AnyApplication) -> None:
     gateway = deps_of(app).gateway
-    if isinstance(gateway, StripeGateway):
+    if isinstance(gateway, MeteredGateway):
         await gateway.close()
     await app.bot_data["gigbroker.engine"].dispose()

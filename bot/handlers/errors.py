@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.errors import GigBrokerError
-from bot.handlers.context import AnyApplication, AnyContext, translator
+from bot.handlers.context import AnyApplication, AnyContext, deps, translator
 from bot.i18n.markers import N_
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ async def on_error(update: object, context: AnyContext) -> None:
         text = _(error.message, **error.params)
         log.info("refused: %s", error.render_untranslated())
     else:
+        if isinstance(error, TelegramError):
+            deps(context).metrics.telegram_errors.labels(type(error).__name__).inc()
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("unhandled error in update %s", update_id, exc_info=error)
         text = _(UNEXPECTED)

@@ -95,6 +95,7 @@ class OutboxSender:
         clock: Clock,
         batch_size: int = 50,
         concurrency: int = 16,
+        count_error: Callable[[str], None] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._notifier = notifier
@@ -104,6 +105,7 @@ class OutboxSender:
         self._batch_size = batch_size
         self._concurrency = asyncio.Semaphore(concurrency)
         self._draining = asyncio.Lock()
+        self._count_error = count_error or (lambda _kind: None)
 
     async def drain(self) -> int:
         """Send everything due now; returns how many messages were handled.
@@ -178,18 +180,22 @@ class OutboxSender:
             except DeferDelivery as exc:
                 error, retry = f"deferred: {exc}", True
             except RetryAfter as exc:
+                self._count_error("RetryAfter")
                 error, retry = f"flood control: {exc}", True
             except Forbidden as exc:
+                self._count_error("Forbidden")
                 error = f"forbidden: {exc.message}"
                 if hook is not None:
                     await hook.refused(message, forbidden=True)
                 else:
                     await self._mark_blocked(message.chat_id)
             except BadRequest as exc:
+                self._count_error("BadRequest")
                 error = f"refused by Telegram: {exc.message}"
                 if hook is not None:
                     await hook.refused(message, forbidden=False)
             except NetworkError as exc:
+                self._count_error("NetworkError")
                 error, retry = f"network: {exc}", True
             except Exception as exc:  # a renderer bug must not stop the other messages
                 log.exception("outbox message %s (%s) failed", message.id, message.kind)
