@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.handlers.context import AnyApplication, AnyContext, deps
+from bot.ops.log_context import CURRENT_UPDATE
 from bot.services.ports import UpdateClaim
 
 FIRST_GROUP = -100
@@ -44,6 +45,7 @@ def update_kind(update: Update) -> str:
 
 async def claim_update(update: Update, context: AnyContext) -> None:
     dependencies = deps(context)
+    CURRENT_UPDATE.set(update.update_id)  # for the log records written while handling it
     dependencies.metrics.update_started(update.update_id, update_kind(update))
     async with dependencies.uow() as uow:
         claim = await uow.updates.claim(

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.ops.log_context import UpdateContextFilter
+
 CONTEXT_FIELDS = ("update_id", "order_id", "gig_id", "chat_id")
 
 _PATTERNS = (
@@ -72,6 +74,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     """Replace the root handlers with one stream handler in the chosen format."""
     handler = logging.StreamHandler()
+    handler.addFilter(UpdateContextFilter())
     handler.addFilter(RedactingFilter(secrets))
     if fmt == "json":
         handler.setFormatter(JsonFormatter())

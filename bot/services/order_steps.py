@@ -7,6 +7,7 @@ that in one function keeps the services from writing a status any other way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,8 @@ from bot.services.ports import NewNotification, OrderEventRecord, OrderRecord, U
 
 OPS_ALERT = "ops.alert"
 
+
+log = logging.getLogger(__name__)
 
 def facts_of(order: OrderRecord, now: datetime) -> OrderFacts:
     return OrderFacts(
@@ -58,6 +61,15 @@ async def move(
             data=dict(data or {}),
             created_at=now,
         )
+    )
+    log.info(
+        "order %s: %s -> %s (%s by %s)",
+        order.id,
+        order.status,
+        target.value,
+        event.value,
+        actor.value,
+        extra={"order_id": order.id},
     )
     return target
 

@@ -154,3 +154,18 @@ async def test_copy_from_sqlite_to_another_store_keeps_every_row(
     finally:
         await source.dispose()
         await target.dispose()
+
+
+def test_records_written_while_handling_an_update_carry_its_id() -> None:
+    from bot.ops.log_context import CURRENT_UPDATE, UpdateContextFilter
+
+    token = CURRENT_UPDATE.set(987)
+    try:
+        record = logging.LogRecord("bot", logging.INFO, __file__, 1, "handled", (), None)
+        UpdateContextFilter().filter(record)
+    finally:
+        CURRENT_UPDATE.reset(token)
+    assert json.loads(JsonFormatter().format(record))["update_id"] == 987
+    outside = logging.LogRecord("bot", logging.INFO, __file__, 1, "idle", (), None)
+    UpdateContextFilter().filter(outside)
+    assert "update_id" not in json.loads(JsonFormatter().format(outside))
