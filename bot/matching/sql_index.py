@@ -13,7 +13,7 @@ gig write, so this class only reads. One search is one read-only transaction:
    at most `candidate_cap` (200) of them;
 3. when all words together match nothing, the same with any word (the page says `relaxed`);
 4. in the same statement, the candidates' sellers' track records (reviews, completed and
-   on-time orders, response time);
+   on-time orders, response time), one `seller_stats` row each, kept by triggers (0010);
 5. filters on that record (minimum rating, seller level), then `ranking.rank` orders the rest.
 
 Relevance is FTS5's bm25 with column weights title 10, tags 4, description 1 on SQLite, and
@@ -154,7 +154,7 @@ class SqlSearchIndex:
             SortOrder.newest: "w.published_at DESC, w.id DESC",
         }.get(sort, "w.relevance DESC, w.id DESC")
         capped = f"SELECT w.* FROM ({window}) AS w ORDER BY {order} LIMIT :cap"
-        statement = text(_with_track_records(capped, postgres)).columns(published_at=UtcDateTime())
+        statement = text(_with_track_records(capped)).columns(published_at=UtcDateTime())
         return (await connection.execute(statement, params)).all()
 
     def _found(
@@ -242,37 +242,17 @@ def _passes_record_filters(seller: SellerSignals, filters: SearchFilters) -> boo
     return filters.seller_level is None or seller.level.rank >= filters.seller_level.rank
 
 
-def _with_track_records(candidates: str, postgres: bool) -> str:
+def _with_track_records(candidates: str) -> str:
     """The candidates with their sellers' track records, in one statement (one round trip).
 
     Reviews by buyers (stars, count), completed orders and how many were delivered by their due
-    time, and the mean hours from payment to the seller's first recorded action on an order.
+    time, and the mean hours from payment to the seller's first recorded action on an order:
+    one row of `seller_stats` per seller, kept by the database's triggers (migration 0010).
     """
-    hours = (
-        "EXTRACT(EPOCH FROM (MIN(e.created_at) - o.paid_at)) / 3600.0"
-        if postgres
-        else "(julianday(MIN(e.created_at)) - julianday(o.paid_at)) * 24.0"
-    )
     return (
-        f"WITH cand AS ({candidates}), "
-        "sellers AS (SELECT DISTINCT seller_id FROM cand), "
-        "rev AS (SELECT subject_id AS seller_id, SUM(rating) AS stars, COUNT(*) AS reviews "
-        "FROM reviews WHERE role = 'buyer' AND subject_id IN (SELECT seller_id FROM sellers) "
-        "GROUP BY subject_id), "
-        "done AS (SELECT seller_id, COUNT(*) AS completed, "
-        "SUM(CASE WHEN delivered_at <= due_at THEN 1 ELSE 0 END) AS on_time FROM orders "
-        "WHERE status = 'completed' AND seller_id IN (SELECT seller_id FROM sellers) "
-        "GROUP BY seller_id), "
-        "resp AS (SELECT seller_id, AVG(hours) AS response_hours FROM ("
-        f"SELECT o.seller_id AS seller_id, {hours} AS hours FROM orders o "
-        "JOIN order_events e ON e.order_id = o.id AND e.actor = 'seller' "
-        "WHERE o.paid_at IS NOT NULL AND o.seller_id IN (SELECT seller_id FROM sellers) "
-        "GROUP BY o.id, o.seller_id, o.paid_at) AS first_actions GROUP BY seller_id) "
-        "SELECT cand.*, rev.stars, rev.reviews, done.completed, done.on_time, "
-        "resp.response_hours FROM cand "
-        "LEFT JOIN rev ON rev.seller_id = cand.seller_id "
-        "LEFT JOIN done ON done.seller_id = cand.seller_id "
-        "LEFT JOIN resp ON resp.seller_id = cand.seller_id"
+        f"SELECT cand.*, s.rating_sum AS stars, s.rating_count AS reviews, "
+        "s.completed_orders AS completed, s.on_time_orders AS on_time, s.response_hours "
+        f"FROM ({candidates}) AS cand LEFT JOIN seller_stats s ON s.seller_id = cand.seller_id"
     )
 
 

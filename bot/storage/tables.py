@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -267,6 +268,19 @@ reviews = Table(
     UniqueConstraint("order_id", "author_id", name="uq_reviews_order_author"),
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
     Index("ix_reviews_subject", "subject_id", "role"),
+)
+
+#: One row per seller: the track record a search ranks by, recomputed by triggers on `reviews`,
+#: `orders` and `order_events` in the writer's transaction (migration 0010).
+seller_stats = Table(
+    "seller_stats",
+    metadata,
+    Column("seller_id", BigInteger, ForeignKey("users.id"), primary_key=True, autoincrement=False),
+    Column("rating_sum", BigInteger, nullable=False, server_default="0"),  # buyers' stars
+    Column("rating_count", Integer, nullable=False, server_default="0"),
+    Column("completed_orders", Integer, nullable=False, server_default="0"),
+    Column("on_time_orders", Integer, nullable=False, server_default="0"),
+    Column("response_hours", Float),  # mean hours from payment to the first seller action
 )
 
 outbox = Table(
