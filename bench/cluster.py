@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -128,6 +129,16 @@ class Replica:
                 await asyncio.wait_for(self._process.wait(), 15)
             except TimeoutError:
                 await self.kill()
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the process used so far; Linux only (NaN elsewhere)."""
+        if self._process is None:
+            return float("nan")
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def log(self) -> str:
         return self._log.read_text(errors="replace")

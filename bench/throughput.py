@@ -133,11 +133,14 @@ async def echo_case(args: argparse.Namespace) -> Figures:
                 "echo", bot_environment(sim, args), Path(folder), ("-m", "bench.echo_bot")
             )
             await bot.start()
+            cpu = bot.cpu_seconds()
             try:
                 figures = await measure(
                     "(a) PTB echo bot, polling, subprocess", sim, Load(args.think),
                     lambda crowd: run_echo(crowd, args.users, args.echo_messages, "e"),
                 )
+                cpu = bot.cpu_seconds() - cpu
+                figures.notes["cpu"] = f"{cpu * 1000 / figures.updates:.1f}"
             finally:
                 await bot.stop()
     figures.notes["twice"] = str(sent_twice(sim))
@@ -180,11 +183,14 @@ async def sqlite_case(args: argparse.Namespace) -> Figures:
             )
             bot = Replica("sqlite", environment, Path(folder))
             await bot.start()
+            cpu = bot.cpu_seconds()
             try:
                 figures = await measure(
                     "(b) Gig Broker, SQLite, polling, subprocess", sim, Load(args.think),
                     lambda crowd: run_deals(crowd, args.users, args.delivery, "q"),
                 )
+                cpu = bot.cpu_seconds() - cpu
+                figures.notes["cpu"] = f"{cpu * 1000 / figures.updates:.1f}"
             finally:
                 await bot.stop()
     figures.notes["twice"] = str(sent_twice(sim))
@@ -301,6 +307,8 @@ def report(rows: list[Figures], args: argparse.Namespace) -> None:
         print(f"{f.name:50} {f.updates:7d} {f.seconds:6.1f} {f.rate:6.0f} {f.quantile(50):7.1f} "
               f"{f.quantile(99):7.1f} {len(f.failures):4d} {f.notes.get('twice', '-'):>8}")
     for f in rows:
+        if "cpu" in f.notes:
+            print(f"  {f.name[:3]} bot process CPU per update: {f.notes['cpu']} ms")
         for key in ("claims", "handled_twice", "hits", "parallel"):
             if key in f.notes:
                 print(f"  {f.name[:3]} {key}: {f.notes[key]}")
