@@ -26,6 +26,7 @@ class Harness:
     sim: SimServer
     bot: LocalBot
     clock: FakeClock
+    gateway: Any = None  # the payment gateway the test passed in (a fake it can inspect)
 
     def user(self, username: str, **kwargs: Any) -> Person:
         return self.sim.user(username, **kwargs)

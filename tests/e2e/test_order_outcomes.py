@@ -26,15 +26,16 @@ SUBTOTAL, TOTAL = 3000, 3365  # basic + express; plus the 5.5% service fee and t
 
 @pytest.fixture
 async def shop(tmp_path: Path) -> AsyncIterator[Harness]:
+    gateway = FakePaymentGateway()
     sim, bot, clock = await start_harness(
         tmp_path,
         telegram_provider_token="284685063:TEST:sim",
         payment_rails=["stripe", "stars"],
-        gateway=FakePaymentGateway(),
+        gateway=gateway,
         operators=["ops"],
     )
     try:
-        yield Harness(sim, bot, clock)
+        yield Harness(sim, bot, clock, gateway)
     finally:
         await bot.stop()
         await sim.stop()
@@ -108,7 +109,7 @@ async def test_dispute_split_by_a_typed_percentage(shop: Harness) -> None:
     harness = shop
     sam, tom, ops = harness.user("sam_seller"), harness.user("tom"), harness.existing("ops")
     order_id = await disputed(harness, sam, tom, ops)
-    gateway = harness.bot.deps.gateway
+    gateway = harness.gateway
     assert isinstance(gateway, FakePaymentGateway)
     async with harness.bot.deps.uow(read_only=True) as uow:
         order = await uow.orders.get(order_id)
@@ -121,7 +122,7 @@ async def test_dispute_split_by_a_typed_percentage(shop: Harness) -> None:
     await ops.expect("from 0 to 100")
     await ops.send("30%")
     await ops.expect("Split recorded: 30%")
-    refund = round(TOTAL * 0.3)  # 949.5 -> 950, half up
+    refund = (TOTAL * 3000 + 5000) // 10_000  # 30% half up at one minor unit: 949.5 -> 950
     rest = TOTAL - refund
     net = rest - rest * 2000 // 10_000  # 20% commission on the seller's part (exact here)
     assert f"{refund / 100:.2f} USD" in (await tom.expect("resolved by a split")).text
