@@ -106,6 +106,28 @@ class OutboxSender:
         self._concurrency = asyncio.Semaphore(concurrency)
         self._draining = asyncio.Lock()
         self._count_error = count_error or (lambda _kind: None)
+        self._wanted = False
+        self._waking = False
+
+    def wanted(self) -> bool:
+        """Ask for a drain soon; True when the caller must start `drain_while_wanted`.
+
+        After every update: while a drain runs or waits, further requests only ask it to go
+        round once more, instead of queueing one drain (and its empty claim) per update.
+        """
+        self._wanted = True
+        start, self._waking = not self._waking, True
+        return start
+
+    async def drain_while_wanted(self) -> int:
+        handled = 0
+        try:
+            while self._wanted:
+                self._wanted = False
+                handled += await self.drain()
+        finally:
+            self._waking = False
+        return handled
 
     async def drain(self) -> int:
         """Send everything due now; returns how many messages were handled.

@@ -8,6 +8,7 @@ to a replica that died mid-update, and is taken over, so the update is handled, 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -55,6 +56,15 @@ class SqlProcessedUpdateRepository:
             .where(processed_updates.c.update_id == update_id)
             .values(finished_at=now)
         )
+
+    async def finish_many(self, update_ids: Collection[int], now: datetime) -> None:
+        """Mark several updates finished in one statement (the handlers batch their finishes)."""
+        if update_ids:
+            await self._connection.execute(
+                update(processed_updates)
+                .where(processed_updates.c.update_id.in_(list(update_ids)))
+                .values(finished_at=now)
+            )
 
     async def seen(self, update_id: int) -> bool:
         """True once the update was handled to the end."""
