@@ -42,6 +42,9 @@ FTS_PREFIXES = "2"
 OLD_FTS_PREFIXES = "2 3 4"
 #: KiB of page cache while the index is (re)built: FTS5 merges segments much faster in memory.
 BUILD_CACHE_KIB = 65536
+#: FTS5's in-memory batch while the index is rebuilt, then its default (see 0004).
+BUILD_HASH_BYTES = 32 * 2**20
+DEFAULT_HASH_BYTES = 2**20
 
 COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
     ("price_from_minor", sa.BigInteger()),
@@ -157,10 +160,12 @@ def _rebuild_fts(prefixes: str) -> None:
         )
         """
     )
+    op.execute(f"INSERT INTO gigs_fts(gigs_fts, rank) VALUES('hashsize', {BUILD_HASH_BYTES})")
     with_build_cache(
         "INSERT INTO gigs_fts(rowid, title, tags, description) "
         "SELECT id, title, tags, description FROM gigs WHERE status = 'live'"
     )
+    op.execute(f"INSERT INTO gigs_fts(gigs_fts, rank) VALUES('hashsize', {DEFAULT_HASH_BYTES})")
 
 
 def with_build_cache(statement: str) -> None:
