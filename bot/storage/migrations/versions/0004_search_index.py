@@ -72,9 +72,12 @@ _SQLITE_UP = (
     END
     """,
     f"INSERT INTO gigs_fts(gigs_fts, rank) VALUES('hashsize', {BUILD_HASH_BYTES})",
+    # In rowid order, from a plain table scan (`+status`: not through the status index made
+    # above): FTS5 writes its pending batch out whenever a rowid comes smaller than the last,
+    # so gigs in published order made thousands of tiny segments to merge (3x slower).
     """
     INSERT INTO gigs_fts(rowid, title, tags, description)
-    SELECT id, title, tags, description FROM gigs WHERE status = 'live'
+    SELECT id, title, tags, description FROM gigs WHERE +status = 'live' ORDER BY id
     """,
     f"INSERT INTO gigs_fts(gigs_fts, rank) VALUES('hashsize', {DEFAULT_HASH_BYTES})",
 )
