@@ -42,6 +42,8 @@ MAX_LIMIT = 50
 
 #: How many of the newest matching gigs a search looks at, at most (see the module doc).
 DEFAULT_WINDOW = 500
+#: With filters, how many of the newest text matches (SQLite) are checked against them, at most.
+DEFAULT_SCAN = 20_000
 
 
 #: What a window query (`SqlSearchIndex._found`) selects, with its relevance expression.
@@ -60,11 +62,13 @@ class SqlSearchIndex:
         *,
         candidate_cap: int = DEFAULT_CANDIDATE_CAP,
         window: int = DEFAULT_WINDOW,
+        scan: int = DEFAULT_SCAN,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._cap = candidate_cap
         self._window = max(window, candidate_cap)
+        self._scan = max(scan, self._window)
 
     async def search(
         self,
@@ -185,7 +189,16 @@ class SqlSearchIndex:
             newest = "gigs_fts.rowid DESC"
             where.append("gigs_fts MATCH :q")
             params["q"] = query.fts5(any_word=any_word)
-        where += _sql_filters(filters, params)
+        checks = _sql_filters(filters, params)
+        if checks and not postgres and not query.empty and checks != ["g.id <> :exclude"]:
+            # Filters may pass few matches; walk at most the newest `:scan` text matches (a
+            # rowid range FTS5 seeks to), not all of them: bounds a common word's cost.
+            where.append(
+                "gigs_fts.rowid >= COALESCE((SELECT rowid FROM gigs_fts WHERE gigs_fts MATCH :q "
+                "ORDER BY rowid DESC LIMIT 1 OFFSET :scan), 0)"
+            )
+            params["scan"] = self._scan - 1
+        where += checks
         return (
             f"SELECT {WINDOW_COLUMNS.format(relevance=relevance)} FROM {source} "
             f"WHERE {' AND '.join(where)} ORDER BY {newest} LIMIT :window"

@@ -210,3 +210,19 @@ async def test_accents_are_ignored_on_sqlite(engine: AsyncEngine, index: SqlSear
     cafe = await add_gig(engine, 1, "Menu design for your café and bistro")
     assert await ids(index, "cafe") == [cafe]
     assert await ids(index, "café") == [cafe]
+
+
+async def test_filters_check_at_most_the_newest_scan_matches_on_sqlite(
+    engine: AsyncEngine, index: SqlSearchIndex
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the scan bound is FTS5's (PostgreSQL's GIN has no newest-first order)")
+    fast = await add_gig(engine, 1, LOGO, days=(1,), age=timedelta(days=9))
+    newer = [await add_gig(engine, 1, LOGO, days=(5,), age=timedelta(days=n)) for n in (3, 2)]
+    bounded = SqlSearchIndex(engine, FakeClock(NOW), candidate_cap=1, window=1, scan=2)
+    quick = SearchFilters(max_delivery_days=1)
+    # the one fast gig is the third newest match: beyond a scan of 2, within the default
+    assert (await bounded.search("logo", quick)).gig_ids == []
+    assert await ids(index, "logo", filters=quick) == [fast]
+    # without filters nothing is bounded but the window itself
+    assert (await bounded.search("logo")).gig_ids == [newer[-1]]
