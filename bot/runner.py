@@ -90,6 +90,14 @@ class BotProcess:
                 allowed_updates=HANDLED_UPDATES,
             )
         else:
+            # Polling means one process: unfinished claims are its predecessor's crash, and
+            # Telegram is about to deliver those updates again; let them be handled.
+            async with deps.uow() as uow:
+                released = await uow.updates.release_unfinished()
+            if released:
+                log.warning(
+                    "%d update(s) cut short by the last stop will be handled again", released
+                )
             await app.bot.delete_webhook()
             assert app.updater is not None
             await app.updater.start_polling(

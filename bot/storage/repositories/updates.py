@@ -9,7 +9,7 @@ to a replica that died mid-update, and is taken over, so the update is handled, 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.services.ports import UpdateClaim
 from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import processed_updates
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)  # older than any lease
 
 
 class SqlProcessedUpdateRepository:
@@ -65,6 +67,20 @@ class SqlProcessedUpdateRepository:
                 .where(processed_updates.c.update_id.in_(list(update_ids)))
                 .values(finished_at=now)
             )
+
+    async def release_unfinished(self) -> int:
+        """Make every unfinished claim immediately takeable; returns how many there were.
+
+        Only for a process that knows no other replica runs (polling mode): the claims it finds
+        unfinished were left by its own predecessor's crash, and Telegram is about to deliver
+        those updates again.
+        """
+        result = await self._connection.execute(
+            update(processed_updates)
+            .where(processed_updates.c.finished_at.is_(None))
+            .values(processed_at=LONG_AGO)
+        )
+        return int(result.rowcount or 0)
 
     async def seen(self, update_id: int) -> bool:
         """True once the update was handled to the end."""
