@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from bot.domain.gig import GigStatus, validate_for_publish
+from bot.services.ports import TelegramIdentity
 from tests.e2e.gig_steps import publish_simple_gig
 from tests.harness import Harness
+from tests.services.money_world import gig_draft
+
+
+async def _seed_gigs(harness: Harness, seller_id: int, count: int) -> None:
+    """Live gigs written straight through the repository, as publishing leaves them."""
+    now = harness.clock.now()
+    async with harness.bot.deps.uow() as uow:
+        await uow.users.upsert_identity(TelegramIdentity(seller_id, "Sam"), now)
+        for n in range(count):
+            draft = gig_draft().model_copy(
+                update={"title": f"I will design a minimalist logo number {n}", "photos": ("p",)}
+            )
+            await uow.gigs.add(seller_id, validate_for_publish(draft), GigStatus.live, now)
 
 
 async def test_browse_search_open_and_more_like_this(harness: Harness) -> None:
@@ -47,8 +62,7 @@ async def test_find_command_survives_special_characters(harness: Harness) -> Non
 
 async def test_inline_mode_answers_with_cards_and_pages(harness: Harness) -> None:
     seller = harness.user("sam")
-    for n in range(23):
-        await publish_simple_gig(seller, title=f"I will design a minimalist logo number {n}")
+    await _seed_gigs(harness, seller.id, 23)  # creation by taps is tested in test_gigs_*
     buyer = harness.user("bea")
     first = await buyer.inline("logo")
     assert len(first.results) == 20 <= 50
