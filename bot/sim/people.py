@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import copy
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,16 +100,16 @@ def _matches(message: BotMessage, fragment: Fragment) -> bool:
     return fragment in message.text
 
 
-class OutputCursor:
+class OutputCursor(ABC):
     """Waiting for bot outputs in one chat, after a cursor."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.cursor = len(world.outputs)
 
+    @abstractmethod
     def chat_ids(self) -> set[int]:
         """The chat ids this cursor watches (a migrated group watches both)."""
-        raise NotImplementedError
 
     def since_cursor(self) -> list[BotMessage]:
         """Everything the bot did in the chat after the cursor (deletions excluded)."""
