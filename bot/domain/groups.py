@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.gig import Category
 from bot.domain.ledger import PLATFORM_FEES, Entry, LedgerTransaction
 from bot.domain.money import Money
+from bot.domain.timezones import resolve_zone
 from bot.errors import ValidationFailed
 from bot.i18n.markers import N_
 
@@ -98,16 +98,16 @@ class GigFacts:
     seller_languages: frozenset[str] = field(default_factory=frozenset)
 
 
-def zone(name: str) -> ZoneInfo:
-    """The IANA time zone, or a message naming an example that works."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+def zone(name: str) -> tzinfo:
+    """The time zone (IANA name or UTC offset), or a message naming an example that works."""
+    resolved = resolve_zone(name)
+    if resolved is None:
         raise ValidationFailed(
             N_("{name} is not a time zone I know. Use a name such as Europe/Berlin or UTC."),
             field="timezone",
             name=name,
-        ) from None
+        )
+    return resolved
 
 
 def languages_of(text: str | None) -> frozenset[str]:

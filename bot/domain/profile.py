@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.timezones import MAX_OFFSET_HOURS, UTC_OFFSET
 from bot.errors import ValidationFailed
 from bot.i18n.markers import N_
 
@@ -27,7 +28,6 @@ class ProfileLimits:
 
 DEFAULT_PROFILE_LIMITS = ProfileLimits()
 
-_UTC_OFFSET = re.compile(r"(?i)^(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
 
 
 def _length(text: str, low: int, high: int, field: str, message: str) -> str:
@@ -87,10 +87,10 @@ def validate_list(text: str, field: str, limits: ProfileLimits = DEFAULT_PROFILE
 def validate_timezone(text: str) -> str:
     """An IANA zone ("Europe/Berlin") or a UTC offset ("UTC+5:30"), normalised."""
     cleaned = text.strip()
-    match = _UTC_OFFSET.fullmatch(cleaned)
+    match = UTC_OFFSET.fullmatch(cleaned)
     if match:
         sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
-        if hours <= 14 and minutes < 60:
+        if hours <= MAX_OFFSET_HOURS and minutes < 60:
             return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
     elif cleaned.upper() in ("UTC", "GMT"):
         return "UTC"

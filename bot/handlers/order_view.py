@@ -9,8 +9,7 @@ the bot, so neither side sees the other's username.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -18,6 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.callbacks import CallbackAction
 from bot.domain.money import Money
 from bot.domain.order import ORDER_STATUS_LABELS, Actor, OrderEvent, OrderStatus
+from bot.domain.timezones import resolve_zone
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.delivery import message_part, tapped
 from bot.handlers.order_buttons import (
@@ -60,12 +60,12 @@ EVENT_BUTTONS: Mapping[OrderEvent, tuple[CallbackAction, str]] = {
 
 
 def local_time(moment: datetime | None, timezone: str) -> str:
+    """`moment` in the user's zone, named after it (UTC when the zone is not one we know)."""
     if moment is None:
         return "—"
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone, timezone = ZoneInfo("UTC"), "UTC"
+    zone = resolve_zone(timezone)
+    if zone is None:
+        zone, timezone = UTC, "UTC"
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + timezone
 
 
