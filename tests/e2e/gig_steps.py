@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bot.domain.gig import GigDraft, GigStatus, validate_for_publish
+from bot.services.ports import TelegramIdentity
 from bot.sim import BotMessage, Person
+from tests.harness import Harness
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -79,3 +82,14 @@ async def publish_simple_gig(seller: Person, title: str = TITLE) -> int:
 
 def gig_id_in(text: str) -> int:
     return int(text.split("start=gig_")[1].split()[0])
+
+
+async def seed_live_gig(harness: Harness, seller: Person, draft: GigDraft) -> int:
+    """A live gig written straight through the repository, as publishing leaves it.
+
+    For tests about what happens after publishing; creation by taps has its own tests.
+    """
+    now = harness.clock.now()
+    async with harness.bot.deps.uow() as uow:
+        await uow.users.upsert_identity(TelegramIdentity(seller.id, seller.user.first_name), now)
+        return await uow.gigs.add(seller.id, validate_for_publish(draft), GigStatus.live, now)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from bot.domain.gig import GigStatus, validate_for_publish
-from bot.services.ports import TelegramIdentity
-from tests.e2e.gig_steps import publish_simple_gig
+from bot.sim import Person
+from tests.e2e.gig_steps import publish_simple_gig, seed_live_gig
 from tests.harness import Harness
 from tests.services.money_world import gig_draft
 
 
-async def _seed_gigs(harness: Harness, seller_id: int, count: int) -> None:
-    """Live gigs written straight through the repository, as publishing leaves them."""
-    now = harness.clock.now()
-    async with harness.bot.deps.uow() as uow:
-        await uow.users.upsert_identity(TelegramIdentity(seller_id, "Sam"), now)
-        for n in range(count):
-            draft = gig_draft().model_copy(
-                update={"title": f"I will design a minimalist logo number {n}", "photos": ("p",)}
-            )
-            await uow.gigs.add(seller_id, validate_for_publish(draft), GigStatus.live, now)
+async def _seed_gigs(harness: Harness, seller: Person, count: int) -> None:
+    for n in range(count):
+        title = f"I will design a minimalist logo number {n}"
+        await seed_live_gig(
+            harness, seller, gig_draft().model_copy(update={"title": title, "photos": ("p",)})
+        )
 
 
 async def test_browse_search_open_and_more_like_this(harness: Harness) -> None:
@@ -62,7 +57,7 @@ async def test_find_command_survives_special_characters(harness: Harness) -> Non
 
 async def test_inline_mode_answers_with_cards_and_pages(harness: Harness) -> None:
     seller = harness.user("sam")
-    await _seed_gigs(harness, seller.id, 23)  # creation by taps is tested in test_gigs_*
+    await _seed_gigs(harness, seller, 23)  # creation by taps is tested in test_gigs_*
     buyer = harness.user("bea")
     first = await buyer.inline("logo")
     assert len(first.results) == 20 <= 50

@@ -3,8 +3,8 @@ buyer answered with is re-sent to the seller by its file_id, in question order."
 
 from __future__ import annotations
 
-from bot.domain.gig import GigDraft, GigStatus, validate_for_publish
-from bot.services.ports import TelegramIdentity
+from bot.domain.gig import GigDraft
+from tests.e2e.gig_steps import seed_live_gig
 from tests.e2e.test_orders import shop
 from tests.harness import Harness
 from tests.services.money_world import gig_draft
@@ -32,10 +32,7 @@ async def test_requirement_files_are_forwarded_to_the_seller_in_order(shop: Harn
             ),
         }
     )
-    async with harness.bot.deps.uow() as uow:
-        now = harness.clock.now()
-        await uow.users.upsert_identity(TelegramIdentity(sam.id, "Sam"), now)
-        gig_id = await uow.gigs.add(sam.id, validate_for_publish(draft), GigStatus.live, now)
+    gig_id = await seed_live_gig(harness, sam, draft)
 
     await tom.send(f"/start gig_{gig_id}")
     await tom.expect("modern minimalist logo")

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.gig import GigStatus, validate_for_publish
 from bot.domain.ledger import escrow_account, negative_internal_accounts
-from bot.services.ports import TelegramIdentity
 from bot.sim import Person
+from tests.e2e.gig_steps import seed_live_gig
 from tests.harness import Harness, start_harness
 from tests.services.money_world import gig_draft
 
@@ -31,17 +30,11 @@ async def shop(tmp_path: Path) -> AsyncIterator[Harness]:
 async def publish_gig(harness: Harness, seller: Person, currency: str = "USD") -> int:
     await seller.send("/start")  # a bot can only write to people who started it
     await seller.expect("Hi")
-    deps = harness.bot.deps
     photo = harness.sim.world.store_file("photo", b"\xff\xd8 logo", size=(640, 480)).file_id
     draft = gig_draft(currency, 2000 if currency != "XTR" else 100).model_copy(
         update={"photos": (photo,)}
     )
-    spec = validate_for_publish(draft)
-    async with deps.uow() as uow:
-        await uow.users.upsert_identity(
-            TelegramIdentity(seller.id, seller.user.first_name), harness.clock.now()
-        )
-        return await uow.gigs.add(seller.id, spec, GigStatus.live, harness.clock.now())
+    return await seed_live_gig(harness, seller, draft)
 
 
 async def books_balance(harness: Harness) -> dict[tuple[str, str], int]:

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.domain.gig import Category, GigStatus, validate_for_publish
+from bot.domain.gig import Category
 from bot.domain.ledger import escrow_account
 from bot.handlers.brief_buttons import OFFER_ACCEPT, OFFER_START
-from bot.services.ports import TelegramIdentity
 from bot.sim import Person
 from bot.storage.tables import buyer_requests
+from tests.e2e.gig_steps import seed_live_gig
 from tests.e2e.order_steps import sweep
 from tests.e2e.test_orders import books_balance, publish_gig, shop
 from tests.harness import Harness
@@ -34,11 +34,7 @@ async def publish_writing_gig(harness: Harness, seller: Person) -> int:
             "tags": ("translation",),
         }
     )
-    async with harness.bot.deps.uow() as uow:
-        await uow.users.upsert_identity(TelegramIdentity(seller.id, "Wes"), harness.clock.now())
-        return await uow.gigs.add(
-            seller.id, validate_for_publish(draft), GigStatus.live, harness.clock.now()
-        )
+    return await seed_live_gig(harness, seller, draft)
 
 
 async def post_request(buyer: Person, text: str = BRIEF) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import aiohttp
@@ -12,6 +11,7 @@ from aiohttp import web
 from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from bot.payments.stripe_gateway import StripeGateway
 from bot.payments.webhooks import SIGNATURE_HEADER, verify_stripe_event
+from bot.sim.localstripe import free_port
 from bot.sim.stripe_connect import StripeConnectStandIn
 from tests.fixtures.stripe import STRIPE_TEST_SECRET_KEY, STRIPE_WEBHOOK_SECRET, ChargeMaker
 
@@ -23,10 +23,7 @@ def key() -> str:
 
 
 def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"  # nothing listens there
 
 
 def test_it_is_a_payment_gateway() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
 import zlib
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.sim import SimServer
+from bot.sim.localstripe import free_port
 
 Ctx = ContextTypes.DEFAULT_TYPE
 
@@ -166,12 +166,6 @@ async def test_photo_upload_and_download(
     await alice.send_photo(png, caption="my logo")
     reply = await alice.expect("photo 3x2")
     assert f"{len(png)} bytes" in reply.text
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_webhook_mode_with_secret(sim: SimServer) -> None:

@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 
 from bot.sim import SimServer
+from bot.sim.localstripe import free_port
 from tests.sim.conftest import Api
-from tests.sim.test_echo_bot import free_port
 
 Responder = Callable[[dict[str, object]], Awaitable[int]]
 
