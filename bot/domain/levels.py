@@ -1,8 +1,8 @@
 """Seller levels: earned from finished work, shown on cards and usable as a search filter.
 
-Pure rules on a seller's track record. Levels use the Bayesian rating (`bayesian_average`, the
-same formula as `bot.matching.ranking.bayesian_rating`), so one five-star review cannot make a
-top seller. The criteria (README, "The order in chat"), all of which must hold:
+Pure rules on a seller's track record. Levels use the Bayesian rating (`bayesian_average`, which
+the search ranking uses too), so one five-star review cannot make a top seller. The criteria
+(README, "The order in chat"), all of which must hold:
 
     level       completed orders  Bayesian rating  on-time delivery  completion rate
     Top Rated   >= 50             >= 4.7           >= 90%            >= 90%

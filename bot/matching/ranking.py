@@ -34,13 +34,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.levels import SellerLevel, seller_level
+from bot.domain.levels import SellerLevel, bayesian_average, on_time_rate, seller_level
 from bot.matching.ports import SortOrder
 
-RATING_PRIOR_MEAN = 4.5  # m
-RATING_PRIOR_WEIGHT = 5.0  # C
-ON_TIME_PRIOR = 0.9
-ON_TIME_PRIOR_WEIGHT = 3.0
 ORDERS_SATURATION = 100
 RESPONSE_HALF_HOURS = 12.0
 FRESHNESS_HALF_LIFE_DAYS = 30.0
@@ -69,13 +65,12 @@ class SellerSignals:
 
     @property
     def rating(self) -> float:
-        return bayesian_rating(self.rating_sum, self.rating_count)
+        """The Bayesian rating of `bot.domain.levels` (the same one cards and levels use)."""
+        return bayesian_average(self.rating_sum, self.rating_count)
 
     @property
     def on_time_rate(self) -> float:
-        return (self.on_time_orders + ON_TIME_PRIOR * ON_TIME_PRIOR_WEIGHT) / (
-            self.completed_orders + ON_TIME_PRIOR_WEIGHT
-        )
+        return on_time_rate(self.on_time_orders, self.completed_orders)
 
     @property
     def level(self) -> SellerLevel:
@@ -102,12 +97,6 @@ class Ranked:
     gig_id: int
     score: float
     components: dict[str, float]
-
-
-def bayesian_rating(rating_sum: int, rating_count: int) -> float:
-    return (RATING_PRIOR_WEIGHT * RATING_PRIOR_MEAN + rating_sum) / (
-        RATING_PRIOR_WEIGHT + rating_count
-    )
 
 
 def components(candidate: Candidate, best_relevance: float, now: datetime) -> dict[str, float]:

@@ -6,17 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.levels import SellerLevel
+from bot.domain.levels import RATING_PRIOR_MEAN, SellerLevel
+from bot.domain.levels import bayesian_average as bayesian_rating
 from bot.matching.ports import SortOrder
-from bot.matching.ranking import (
-    RATING_PRIOR_MEAN,
-    WEIGHTS,
-    Candidate,
-    SellerSignals,
-    bayesian_rating,
-    components,
-    rank,
-)
+from bot.matching.ranking import WEIGHTS, Candidate, SellerSignals, components, rank
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
