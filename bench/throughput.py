@@ -124,6 +124,25 @@ def bot_environment(sim: SimServer, args: argparse.Namespace, **values: str) -> 
     }
 
 
+async def measure_process(
+    bot: Replica,
+    name: str,
+    sim: SimServer,
+    load: Load,
+    drive: Callable[[Crowd], Awaitable[None]],
+) -> Figures:
+    """`measure` against a bot in its own process, adding its CPU milliseconds per update."""
+    await bot.start()
+    try:
+        cpu = bot.cpu_seconds()
+        figures = await measure(name, sim, load, drive)
+        cpu = bot.cpu_seconds() - cpu
+        figures.notes["cpu"] = f"{cpu * 1000 / figures.updates:.1f}"
+        return figures
+    finally:
+        await bot.stop()
+
+
 async def echo_case(args: argparse.Namespace) -> Figures:
     if args.in_process:
         return await echo_in_process(args)
@@ -132,17 +151,13 @@ async def echo_case(args: argparse.Namespace) -> Figures:
             bot = Replica(
                 "echo", bot_environment(sim, args), Path(folder), ("-m", "bench.echo_bot")
             )
-            await bot.start()
-            cpu = bot.cpu_seconds()
-            try:
-                figures = await measure(
-                    "(a) PTB echo bot, polling, subprocess", sim, Load(args.think),
-                    lambda crowd: run_echo(crowd, args.users, args.echo_messages, "e"),
-                )
-                cpu = bot.cpu_seconds() - cpu
-                figures.notes["cpu"] = f"{cpu * 1000 / figures.updates:.1f}"
-            finally:
-                await bot.stop()
+            figures = await measure_process(
+                bot,
+                "(a) PTB echo bot, polling, subprocess",
+                sim,
+                Load(args.think),
+                lambda crowd: run_echo(crowd, args.users, args.echo_messages, "e"),
+            )
     figures.notes["twice"] = str(sent_twice(sim))
     return figures
 
@@ -181,18 +196,13 @@ async def sqlite_case(args: argparse.Namespace) -> Figures:
             environment = bot_environment(
                 sim, args, DATABASE_URL=sqlite_url(Path(folder)), UPDATE_MODE="polling"
             )
-            bot = Replica("sqlite", environment, Path(folder))
-            await bot.start()
-            cpu = bot.cpu_seconds()
-            try:
-                figures = await measure(
-                    "(b) Gig Broker, SQLite, polling, subprocess", sim, Load(args.think),
-                    lambda crowd: run_deals(crowd, args.users, args.delivery, "q"),
-                )
-                cpu = bot.cpu_seconds() - cpu
-                figures.notes["cpu"] = f"{cpu * 1000 / figures.updates:.1f}"
-            finally:
-                await bot.stop()
+            figures = await measure_process(
+                Replica("sqlite", environment, Path(folder)),
+                "(b) Gig Broker, SQLite, polling, subprocess",
+                sim,
+                Load(args.think),
+                lambda crowd: run_deals(crowd, args.users, args.delivery, "q"),
+            )
     figures.notes["twice"] = str(sent_twice(sim))
     return figures
 
