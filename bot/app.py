@@ -178,9 +178,10 @@ def build_application(
         ),
     )
     _seller_services(deps)
-    deps.services[DiscoveryService] = DiscoveryService(uow, SqlSearchIndex(engine, clock), clock)
+    search = SqlSearchIndex(engine, clock)  # one index for browsing, search and requests
+    deps.services[DiscoveryService] = DiscoveryService(uow, search, clock)
     _money_services(deps, TelegramStarsRefunder(app.bot))
-    _request_services(deps, SqlSearchIndex(engine, clock))
+    _request_services(deps, search)
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
     app.bot_data["gigbroker.migrate"] = migrate_on_start
