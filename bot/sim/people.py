@@ -146,6 +146,19 @@ class OutputCursor(ABC):
         self.cursor = found.seq + 1
         return BotMessage(found.kind, found.chat_id, found.message)
 
+    async def expect_each(
+        self, *fragments: Fragment, timeout: float = 5.0  # noqa: ASYNC109
+    ) -> list[BotMessage]:
+        """Outputs containing each fragment, in any order (notices committed together may leave
+        the outbox in either order); the cursor ends past the last of them."""
+        start, furthest, found = self.cursor, self.cursor, []
+        for fragment in fragments:
+            self.cursor = start
+            found.append(await self.expect(fragment, timeout))
+            furthest = max(furthest, self.cursor)
+        self.cursor = furthest
+        return found
+
     async def expect_nothing(self, within: float = 0.3) -> None:
         """Assert the bot sends nothing new to the chat within `within` seconds."""
         cond = self.world.output_changed
