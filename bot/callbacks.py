@@ -9,7 +9,6 @@ garbage; services still check that the user may act on what the button names.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,16 +96,6 @@ class CallbackRegistry:
             raise ValueError(f"callback prefix {action.prefix!r} registered twice")
         self._actions[action.prefix] = action
         return action
-
-    @property
-    def actions(self) -> Mapping[str, CallbackAction]:
-        return self._actions
-
-    def parse(self, data: str) -> tuple[CallbackAction, dict[str, Any]]:
-        action = self._actions.get(data.split(SEPARATOR, 1)[0])
-        if action is None:
-            raise ForgedCallback()
-        return action, action.unpack(data)
 
 
 def action(prefix: str, **fields: FieldType) -> CallbackAction:

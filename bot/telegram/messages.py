@@ -57,25 +57,6 @@ class OutgoingMessage:
             ]
         )
 
-    def to_payload(self) -> dict[str, object]:
-        return {
-            "text": self.text,
-            "photo": self.photo,
-            "document": self.document,
-            "buttons": [[[b.label, b.data, b.url] for b in row] for row in self.buttons],
-        }
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, object]) -> OutgoingMessage:
-        rows = payload.get("buttons") or []
-        assert isinstance(rows, list)
-        return cls(
-            text=str(payload["text"]),
-            photo=str(payload["photo"]) if payload.get("photo") else None,
-            document=str(payload["document"]) if payload.get("document") else None,
-            buttons=tuple(tuple(Button(*cell) for cell in row) for row in rows),
-        )
-
 
 def truncate(text: str, limit: int) -> str:
     """Cut text to `limit` characters with an ellipsis (for previews, never for money)."""

@@ -1,7 +1,7 @@
 """The notifier adapter: sends an `OutgoingMessage` to a chat.
 
-`TelegramNotifier` uses the bot (its rate limiter retries 429s after `retry_after`);
-`RecordingNotifier` keeps what was sent, for tests of code that sends.
+`TelegramNotifier` uses the bot (its rate limiter retries 429s after `retry_after`); the fakes
+for tests are in `tests/fakes/notifiers.py`.
 """
 
 from __future__ import annotations
@@ -106,15 +106,3 @@ class TelegramNotifier:
             if "not modified" not in exc.message.lower():
                 raise
         return message_id
-
-
-class RecordingNotifier:
-    """A fake notifier: remembers every message instead of sending it."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, OutgoingMessage]] = []
-
-    async def send(self, chat_id: int, message: OutgoingMessage) -> int:
-        self.sent.append((chat_id, message))
-        return len(self.sent)
-

@@ -16,12 +16,6 @@ class SqlPersistenceRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def load(self, kind: str) -> dict[str, Any]:
-        rows = await self._connection.execute(
-            select(persistence.c.key, persistence.c.data).where(persistence.c.kind == kind)
-        )
-        return {key: data for key, data in rows.all()}
-
     async def get(self, kind: str, key: str) -> Any:
         query = select(persistence.c.data).where(
             persistence.c.kind == kind, persistence.c.key == key
