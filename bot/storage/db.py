@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.storage.sqlite_driver import aiosqlite_module
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Bytes of the database file SQLite reads through a memory map (an upper bound, not an allocation).
 SQLITE_MMAP_BYTES = 2**31
@@ -64,6 +66,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
+        if make_url(url).get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", aiosqlite_module())
         engine = create_async_engine(url, **kwargs)
         _install_sqlite_hooks(engine)
         return engine
