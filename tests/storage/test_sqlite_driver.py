@@ -123,3 +123,35 @@ async def test_readers_do_not_wait_for_a_writer(sqlite: AsyncEngine) -> None:
         async with asyncio.timeout(2), uows(read_only=True) as reader:
             seen = (await reader.connection.execute(select(things))).all()
     assert seen == []
+
+
+async def test_a_read_transaction_keeps_its_snapshot(sqlite: AsyncEngine) -> None:
+    """BEGIN travels with the first statement, so the snapshot starts there and holds."""
+    uows = SqlUnitOfWorkFactory(sqlite)
+    async with uows(read_only=True) as reader:
+        before = (await reader.connection.execute(select(things))).all()
+        async with uows() as writer:
+            await writer.connection.execute(insert(things).values(name="later"))
+        during = (await reader.connection.execute(select(things))).all()
+    async with uows(read_only=True) as reader:
+        after = (await reader.connection.execute(select(things.c.name))).scalars().all()
+    assert (before, during, after) == ([], [], ["later"])
+
+
+async def test_a_unit_of_work_without_statements_leaves_the_connection_clean(
+    sqlite: AsyncEngine,
+) -> None:
+    uows = SqlUnitOfWorkFactory(sqlite)
+    for _ in range(3):  # more than once, so a pooled connection is reused
+        async with uows():
+            pass
+        async with uows(read_only=True):
+            pass
+    async with uows() as uow:
+        await uow.connection.execute(insert(things).values(name="after"))
+        raw = await uow.connection.get_raw_connection()
+        assert raw.driver_connection is not None
+        assert raw.driver_connection._conn.in_transaction
+    async with sqlite.connect() as connection:
+        names = (await connection.execute(select(things.c.name))).scalars().all()
+    assert names == ["after"]
