@@ -20,6 +20,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bench.cpu_limit import CpuQuota
 from bot.sim.localstripe import free_port
 from bot.web.server import SECRET_HEADER, TELEGRAM_PATH
 
@@ -74,7 +75,8 @@ class RoundRobin:
 
 class Replica:
     """One `python -m bot run` process (or another `command` serving /readyz); `start` returns
-    once its /readyz answers 200."""
+    once its /readyz answers 200. With `cpus`, the process runs under that CPU quota
+    (`bench.cpu_limit`), as if on a machine of its own that size."""
 
     def __init__(
         self,
@@ -82,9 +84,11 @@ class Replica:
         environment: dict[str, str],
         folder: Path,
         command: tuple[str, ...] = ("-m", "bot", "run"),
+        cpus: float | None = None,
     ) -> None:
         self.name = name
         self._command = command
+        self._quota = CpuQuota(name, cpus) if cpus else None
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._environment = {**environment, "HTTP_PORT": str(self.port)}
@@ -101,6 +105,8 @@ class Replica:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        if self._quota is not None:
+            self._quota.apply(self._process.pid)
         deadline = asyncio.get_running_loop().time() + STARTUP_S
         async with aiohttp.ClientSession() as session:
             while True:
@@ -121,6 +127,8 @@ class Replica:
         if self._process is not None and self._process.returncode is None:
             self._process.kill()
             await self._process.wait()
+        if self._quota is not None:
+            self._quota.remove()
 
     async def stop(self) -> None:
         if self._process is not None and self._process.returncode is None:
@@ -129,6 +137,8 @@ class Replica:
                 await asyncio.wait_for(self._process.wait(), 15)
             except TimeoutError:
                 await self.kill()
+        if self._quota is not None:
+            self._quota.remove()
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the process used so far; Linux only (NaN elsewhere)."""

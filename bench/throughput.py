@@ -1,6 +1,7 @@
 """Whole deals by many simulated people at once, against four bots (prints figures).
 
-    python -m bench.throughput --users 200 [--think 1.0] [--no-delivery]
+    python -m bench.throughput --users 200 [--think 1.0] [--replica-think 0]
+                               [--replica-cpus 0.25] [--no-delivery]
 
 In one run, on the local simulator (flood limits off):
   (a) a bare python-telegram-bot echo bot, polling (`python -m bench.echo_bot` subprocess):
@@ -19,6 +20,15 @@ simulator queued for the bot / wall time) and p50/p99 from a person's action to 
 reply in that person's chat; for the replicas also updates handled twice (per-replica handled
 counters against the updates sent, and the claims table) and messages sent twice (identical
 messages in one chat; a deal never says the same thing twice to one person).
+
+(a) and (b) answer "how fast does the bot answer 200 people who think about a second between
+actions" (the latency target). (c) and (d) answer "do two replicas handle 1.6 x what one
+does", a question of capacity: by default the people act flat out (`--replica-think 0`), so
+the replicas, not the people, set the pace, and each replica is capped at `--replica-cpus`
+cores through a cgroup (`bench.cpu_limit`), as if it had a small machine of its own. Without
+the cap, on a two-core machine the replicas, PostgreSQL, the simulator and the people share
+the same two cores and one replica already takes what the machine has left
+(`--replica-cpus 0` shows that case).
 Not a test: nothing passes or fails; the targets are printed beside the figures.
 """
 
@@ -44,6 +54,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bench.cluster import Replica, RoundRobin
+from bench.cpu_limit import CpuQuota
 from bench.deal_people import Crowd, Load, run_deals, run_echo
 from bot.clock import SystemClock
 from bot.local import LocalBot, local_settings, sqlite_url
@@ -269,7 +280,10 @@ async def replicas_case(args: argparse.Namespace, count: int) -> Figures:
     environment = bot_environment(
         sim, args, DATABASE_URL=url, UPDATE_MODE="webhook", WEBHOOK_SECRET_TOKEN=SECRET
     )
-    replicas = [Replica(f"replica-{i}", environment, folder) for i in range(count)]
+    cpus = args.replica_cpus or None
+    replicas = [
+        Replica(f"replica-{i}", environment, folder, cpus=cpus) for i in range(count)
+    ]
     balancer = RoundRobin([replica.url for replica in replicas])
     webhook = await balancer.start() + TELEGRAM_PATH
     for replica in replicas:
@@ -278,10 +292,13 @@ async def replicas_case(args: argparse.Namespace, count: int) -> Figures:
     try:
         for replica in replicas:  # one after the other: the first applies the migrations
             await replica.start()
+        cpu = sum(replica.cpu_seconds() for replica in replicas)
         figures = await measure(
-            name + ("s" if count > 1 else ""), sim, Load(args.think),
+            name + ("s" if count > 1 else ""), sim, Load(args.replica_think),
             lambda crowd: run_deals(crowd, args.users, args.delivery, "w"),
         )
+        cpu = sum(replica.cpu_seconds() for replica in replicas) - cpu
+        figures.notes["cpu"] = f"{cpu * 1000 / figures.updates:.1f}"
         await asyncio.sleep(1.0)  # let the last outbox drains finish
         sent_ids = {u["update_id"] for u in sim.updates_sent}
         engine = create_engine(url)
@@ -308,9 +325,10 @@ async def replicas_case(args: argparse.Namespace, count: int) -> Figures:
 
 
 def report(rows: list[Figures], args: argparse.Namespace) -> None:
-    print(f"\nusers={args.users} think={args.think}s concurrent_updates="
-          f"{args.concurrent_updates} send_rate={args.send_rate or 'uncapped'} "
-          f"delivery={args.delivery} cores={os.cpu_count()}")
+    print(f"\nusers={args.users} think={args.think}s (a, b) {args.replica_think}s (c, d) "
+          f"concurrent_updates={args.concurrent_updates} "
+          f"send_rate={args.send_rate or 'uncapped'} delivery={args.delivery} "
+          f"cores={os.cpu_count()} replica_cpus={args.replica_cpus or 'uncapped'}")
     print(f"{'case':50} {'updates':>7} {'secs':>6} {'upd/s':>6} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'fail':>4} {'dup msgs':>8}")
     for f in rows:
@@ -318,7 +336,7 @@ def report(rows: list[Figures], args: argparse.Namespace) -> None:
               f"{f.quantile(99):7.1f} {len(f.failures):4d} {f.notes.get('twice', '-'):>8}")
     for f in rows:
         if "cpu" in f.notes:
-            print(f"  {f.name[:3]} bot process CPU per update: {f.notes['cpu']} ms")
+            print(f"  {f.name[:3]} bot process(es) CPU per update: {f.notes['cpu']} ms")
         for key in ("claims", "handled_twice", "hits", "parallel"):
             if key in f.notes:
                 print(f"  {f.name[:3]} {key}: {f.notes[key]}")
@@ -367,8 +385,20 @@ def main() -> None:
     parser.add_argument("--cases", default="abcd", help="which of a, b, c, d to run")
     parser.add_argument("--in-process", action="store_true",
                         help="(a) and (b) in this process, beside the simulator (earlier layout)")
+    parser.add_argument("--replica-think", type=float, default=0.0,
+                        help="think time for (c) and (d); 0 = flat out, which measures what the "
+                        "replicas can handle rather than what the people ask")
+    parser.add_argument("--replica-cpus", type=float, default=0.25,
+                        help="CPU quota of each replica in (c) and (d), in cores (bench.cpu_limit;"
+                        " 0 = uncapped)")
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    if args.replica_cpus and set(args.cases) & {"c", "d"}:
+        reason = CpuQuota.unavailable()
+        if reason is not None:
+            print(f"replicas run uncapped: {reason}", file=sys.stderr)
+            args.replica_cpus = 0.0
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":
