@@ -177,6 +177,7 @@ def build_application(
             else None
         ),
     )
+    uow.after_notifications = lambda: _outbox_committed(deps)
     _seller_services(deps)
     search = SqlSearchIndex(engine, clock)  # one index for browsing, search and requests
     deps.services[DiscoveryService] = DiscoveryService(uow, search, clock)
@@ -267,6 +268,12 @@ def _stripe_gateway(settings: Settings) -> PaymentGateway | None:
     return StripeGateway(
         settings.stripe_secret_key.get_secret_value(), api_base=settings.stripe_api_base
     )
+
+
+def _outbox_committed(deps: Deps) -> None:
+    """A unit of work committed notifications: the sender drains after the current update."""
+    if deps.outbox is not None:
+        deps.outbox.committed()
 
 
 async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:

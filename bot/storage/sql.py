@@ -23,3 +23,14 @@ async def insert_ignoring_conflict(
         statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     result = await connection.execute(statement)
     return bool(result.rowcount)
+
+
+async def upsert(
+    connection: AsyncConnection, table: Table, values: dict[str, Any], key: list[str]
+) -> None:
+    """Insert a row, or update the row with the same `key` columns: one statement (INSERT ...
+    ON CONFLICT DO UPDATE), where an insert-then-update takes two on every update."""
+    dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values)
+    changed = {name: statement.excluded[name] for name in values if name not in key}
+    await connection.execute(statement.on_conflict_do_update(index_elements=key, set_=changed))

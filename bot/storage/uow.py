@@ -15,6 +15,7 @@ served. The busy timeout still covers writers in other processes (the CLI, a bac
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -69,8 +70,10 @@ class SqlUnitOfWork:
         *,
         read_only: bool = False,
         write_lock: asyncio.Lock | None = None,
+        after_notifications: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
+        self._after_notifications = after_notifications
         self._read_only = read_only
         self._write_lock = None if read_only else write_lock
         self._connection: AsyncConnection | None = None
@@ -104,7 +107,7 @@ class SqlUnitOfWork:
     def _bind(self, connection: AsyncConnection) -> None:
         self.users = SqlUserRepository(connection)
         self.gigs = SqlGigRepository(connection)
-        self.outbox = SqlOutboxRepository(connection)
+        self.outbox = self._outbox = SqlOutboxRepository(connection)
         self.updates = SqlProcessedUpdateRepository(connection)
         self.persistence = SqlPersistenceRepository(connection)
         self.orders = SqlOrderRepository(connection)
@@ -123,9 +126,11 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         connection = self.connection
+        committed = False
         try:
             if exc_type is None and not self._read_only:
                 await connection.commit()
+                committed = True
             else:
                 await connection.rollback()
         finally:
@@ -135,18 +140,28 @@ class SqlUnitOfWork:
                 self._connection = None
                 if self._write_lock is not None:
                     self._write_lock.release()
+        if committed and self._outbox.queued and self._after_notifications is not None:
+            self._after_notifications()
 
 
 class SqlUnitOfWorkFactory:
     """Opens units of work on one engine; the composition root builds one of these.
 
     On SQLite it owns the process's write queue (see the module docstring); PostgreSQL takes
-    concurrent writers, so there is none.
+    concurrent writers, so there is none. `after_notifications` (set by the composition root)
+    is called after each commit that queued notifications, so the outbox sender drains only
+    when there is something to send, instead of leasing an empty batch after every update.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._write_lock = asyncio.Lock() if is_sqlite(str(engine.url)) else None
+        self.after_notifications: Callable[[], None] | None = None
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only, write_lock=self._write_lock)
+        return SqlUnitOfWork(
+            self.engine,
+            read_only=read_only,
+            write_lock=self._write_lock,
+            after_notifications=self.after_notifications,
+        )

@@ -108,13 +108,24 @@ class OutboxSender:
         self._count_error = count_error or (lambda _kind: None)
         self._wanted = False
         self._waking = False
+        self._committed = False
+
+    def committed(self) -> None:
+        """Notifications were committed in this process: the next `wanted` drains them."""
+        self._committed = True
 
     def wanted(self) -> bool:
-        """Ask for a drain soon; True when the caller must start `drain_while_wanted`.
+        """Ask for a drain soon, if notifications were committed since the last ask; True when
+        the caller must start `drain_while_wanted`.
 
-        After every update: while a drain runs or waits, further requests only ask it to go
-        round once more, instead of queueing one drain (and its empty claim) per update.
+        After every update: an update that queued nothing asks for nothing (the periodic drain
+        still picks up what other replicas or retries leave); while a drain runs or waits,
+        further requests only ask it to go round once more, instead of queueing one drain (and
+        its claim) per update.
         """
+        if not self._committed:
+            return False
+        self._committed = False
         self._wanted = True
         start, self._waking = not self._waking, True
         return start

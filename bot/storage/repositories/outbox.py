@@ -31,10 +31,11 @@ def _message(row: RowMapping) -> OutboxMessage:
 class SqlOutboxRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        self.queued = 0  # notifications this unit of work added (the sender is woken on commit)
 
     async def add(self, notification: NewNotification, now: datetime) -> bool:
         """Queue a notification; with a dedupe key, a second identical one is ignored."""
-        return await insert_ignoring_conflict(
+        added = await insert_ignoring_conflict(
             self._connection,
             outbox,
             {
@@ -46,6 +47,8 @@ class SqlOutboxRepository:
                 "available_at": now,
             },
         )
+        self.queued += added
+        return added
 
     async def claim_due(
         self, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.sql import insert_ignoring_conflict
+from bot.storage.sql import upsert
 from bot.storage.tables import persistence
 
 
@@ -23,17 +23,12 @@ class SqlPersistenceRepository:
         return (await self._connection.execute(query)).scalar_one_or_none()
 
     async def save(self, kind: str, key: str, data: Any, now: datetime) -> None:
-        inserted = await insert_ignoring_conflict(
+        await upsert(
             self._connection,
             persistence,
             {"kind": kind, "key": key, "data": data, "updated_at": now},
+            key=["kind", "key"],
         )
-        if not inserted:
-            await self._connection.execute(
-                update(persistence)
-                .where(persistence.c.kind == kind, persistence.c.key == key)
-                .values(data=data, updated_at=now)
-            )
 
     async def delete(self, kind: str, key: str) -> None:
         await self._connection.execute(
