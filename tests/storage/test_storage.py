@@ -148,3 +148,37 @@ async def test_two_concurrent_writers_both_succeed(engine: AsyncEngine) -> None:
         first, second = await uow.users.get(1), await uow.users.get(2)
     assert first is not None and first.first_name == "U9"
     assert second is not None and second.first_name == "U9"
+
+
+async def test_the_outbox_listener_hears_only_commits_that_queued_notifications(
+    engine: AsyncEngine,
+) -> None:
+    """The sender is woken after a commit with new outbox rows, never for a rollback, a
+    duplicate (dedupe key) or a unit of work that queued nothing."""
+    await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    heard: list[str] = []
+    uow_factory.after_notifications = lambda: heard.append("woken")
+    async with uow_factory() as uow:
+        await uow.outbox.add(NewNotification(1, "paid", dedupe_key="order:1:paid"), NOW)
+    assert heard == ["woken"]
+    async with uow_factory() as uow:
+        await uow.users.upsert_identity(TelegramIdentity(1, "Ann"), NOW)
+    async with uow_factory() as uow:
+        await uow.outbox.add(NewNotification(1, "paid", dedupe_key="order:1:paid"), NOW)
+    with pytest.raises(Boom):
+        async with uow_factory() as uow:
+            await uow.outbox.add(NewNotification(1, "other"), NOW)
+            raise Boom
+    assert heard == ["woken"]
+
+
+async def test_saving_progress_twice_keeps_the_latest(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    for step in ("title", "category"):
+        async with uow_factory() as uow:
+            await uow.persistence.save("progress", "7", {"step": step}, NOW)
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.persistence.get("progress", "7") == {"step": "category"}
+        assert await uow.persistence.get("progress", "8") is None
