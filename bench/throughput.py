@@ -1,7 +1,7 @@
 """Whole deals by many simulated people at once, against four bots (prints figures).
 
     python -m bench.throughput --users 200 [--think 1.0] [--replica-think 0]
-                               [--replica-cpus 0.25] [--no-delivery]
+                               [--replica-cpus 0.4] [--no-delivery]
 
 In one run, on the local simulator (flood limits off):
   (a) a bare python-telegram-bot echo bot, polling (`python -m bench.echo_bot` subprocess):
@@ -388,7 +388,7 @@ def main() -> None:
     parser.add_argument("--replica-think", type=float, default=0.0,
                         help="think time for (c) and (d); 0 = flat out, which measures what the "
                         "replicas can handle rather than what the people ask")
-    parser.add_argument("--replica-cpus", type=float, default=0.25,
+    parser.add_argument("--replica-cpus", type=float, default=0.4,
                         help="CPU quota of each replica in (c) and (d), in cores (bench.cpu_limit;"
                         " 0 = uncapped)")
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
