@@ -24,10 +24,16 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/python -m bot start
 
+# With TEST_POSTGRES_DSN set (CI sets it), the suite runs twice: every flow on SQLite, then
+# every flow again on PostgreSQL (TEST_STORE=postgres, tests/stores.py).
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot tests bench
 	$(BIN)/python -m pytest
+	@if [ -n "$$TEST_POSTGRES_DSN" ]; then \
+	  echo "== the whole suite again, every flow on PostgreSQL (TEST_STORE=postgres) =="; \
+	  TEST_STORE=postgres $(BIN)/python -m pytest; \
+	fi
 
 migrate: $(STAMP_RUN)
 	$(BIN)/python -m bot migrate

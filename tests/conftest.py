@@ -1,10 +1,12 @@
-"""Shared fixtures: databases on SQLite (always) and PostgreSQL (when TEST_POSTGRES_DSN is set)."""
+"""Shared fixtures: databases on SQLite (always) and PostgreSQL (when TEST_POSTGRES_DSN is set),
+and `store_url`, the store the flow tests run on (`tests/stores.py`: TEST_STORE)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.db import create_engine
+from tests.stores import drop_leftover_schemas, fresh_store
 
 pytest_plugins = ["tests.fixtures.stripe", "tests.harness"]
 
@@ -19,6 +22,21 @@ POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN")
 POSTGRES_SKIP = (
     "PostgreSQL tests need TEST_POSTGRES_DSN (CI sets it; .ci/run does when 5432 answers)"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_store_schemas() -> Iterator[None]:
+    """PostgreSQL stores that tests started without releasing them go at the end."""
+    yield
+    asyncio.run(drop_leftover_schemas())
+
+
+@pytest.fixture
+async def store_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on the store under test (SQLite, or PostgreSQL when
+    TEST_STORE=postgres)."""
+    async with fresh_store(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

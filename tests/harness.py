@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.local import LocalBot, local_settings, sqlite_url
+from bot.local import LocalBot, local_settings
 from bot.payments.gateway import PaymentGateway
 from bot.sim import BotMessage, FloodLimits, Person, SimServer, Tap
+from tests.stores import drop_store, new_store
 
 
 @dataclass
@@ -65,7 +66,8 @@ async def start_harness(
     operators: Sequence[str] = (),
     **settings: Any,
 ) -> tuple[SimServer, LocalBot, FakeClock]:
-    """Start a simulator and the bot on a fresh database.
+    """Start a simulator and the bot on a fresh database (of the store under test,
+    `tests/stores.py`, unless `database_url` names one).
 
     `gateway` replaces the one settings would build (a StripeGateway on a stand-in, say);
     `sim_options` go to `SimServer` (e.g. a Stripe API base for real provider charges);
@@ -86,7 +88,7 @@ async def start_harness(
     if gateway is not None:
         overrides["gateway"] = gateway
     bot = LocalBot(
-        local_settings(sim, database_url or sqlite_url(folder), **settings),
+        local_settings(sim, database_url or await new_store(folder), **settings),
         clock,
         serve_http=serve_http,
         **overrides,
@@ -103,3 +105,4 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     finally:
         await bot.stop()
         await sim.stop()
+        await drop_store(bot.settings.database_url)

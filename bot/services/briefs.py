@@ -328,7 +328,10 @@ class BriefService:
         brief = await uow.briefs.get(offer.request_id, lock=True)
         if brief is None or brief.buyer_id != buyer_id:
             raise NotAllowed()
-        return offer, brief
+        # Read the offer again under the request's lock: on PostgreSQL a concurrent accept
+        # (a double tap) may have committed since the first read, and must be seen as done.
+        locked = await uow.briefs.offer(offer_id)
+        return locked or offer, brief
 
     async def _brief_for_seller(
         self, uow: UnitOfWork, request_id: int, seller_id: int

@@ -110,6 +110,10 @@ class PaymentService:
             if await uow.orders.get_by_charge(paid.telegram_charge_id) is not None:
                 return PaymentOutcome.duplicate
             order = await uow.orders.get_for_update(paid.order_id)
+            if order is not None and order.telegram_charge_id == paid.telegram_charge_id:
+                # The same payment recorded by a concurrent delivery of this update (on
+                # PostgreSQL the first read above can run before that one committed).
+                return PaymentOutcome.duplicate
             if order is None or order.telegram_charge_id is not None:
                 # No order to hold the money (or a second charge for one): a human decides.
                 await alert_operators(

@@ -1,4 +1,5 @@
-"""Fixtures for service tests: a `MoneyWorld` on a fresh, migrated SQLite database."""
+"""Fixtures for service tests: a `MoneyWorld` on a fresh, migrated database of the store under
+test (SQLite, or PostgreSQL with TEST_STORE=postgres)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from tests.services.money_world import ADMIN, WEBHOOK_SECRET, MoneyWorld
 
 
 @pytest.fixture
-async def world(sqlite_url: str) -> AsyncIterator[MoneyWorld]:
-    engine = create_engine(sqlite_url)
+async def world(store_url: str) -> AsyncIterator[MoneyWorld]:
+    engine = create_engine(store_url)
     await upgrade(engine)
     settings = Settings(
         _env_file=None,
-        database_url=sqlite_url,
+        database_url=store_url,
         admin_ids=[ADMIN],
         payment_rails=["stripe", "stars"],
         stripe_webhook_secret=WEBHOOK_SECRET,

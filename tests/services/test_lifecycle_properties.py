@@ -30,6 +30,7 @@ from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from tests.services.money_world import ADMIN, BUYER, SELLER, WEBHOOK_SECRET, MoneyWorld
 from tests.services.order_life import TEXT_PART, Life
+from tests.stores import fresh_store
 
 STEPS = [
     "deliver", "approve", "auto", "revision", "cancel_late", "mutual", "dispute",
@@ -95,46 +96,46 @@ def steps(life: Life, charges: itertools.count[int]) -> dict[str, Step]:
 
 async def play(program: list[tuple[str, int, int]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'p.sqlite3'}"
-        engine = create_engine(url)
-        await upgrade(engine)
-        world = MoneyWorld(
-            engine,
-            Settings(
-                _env_file=None,
-                database_url=url,
-                admin_ids=[ADMIN],
-                payment_rails=["stripe", "stars"],
-                stripe_webhook_secret=WEBHOOK_SECRET,
-            ),
-        )
-        await world.add_users()
-        life = Life.of(world)
-        try:
-            orders = [
-                (await life.paid("USD", "k0")).id,
-                (await life.paid("XTR", "k1")).id,
-                (await life.paid("USD", "k2")).id,
-            ]
-            await world.check_books()
-            operations = steps(life, itertools.count(1))
-            for op, slot, n in program:
-                with contextlib.suppress(GigBrokerError):  # refusals are fine
-                    await operations[op](orders[slot], n)
+        async with fresh_store(Path(folder)) as url:
+            engine = create_engine(url)
+            await upgrade(engine)
+            world = MoneyWorld(
+                engine,
+                Settings(
+                    _env_file=None,
+                    database_url=url,
+                    admin_ids=[ADMIN],
+                    payment_rails=["stripe", "stars"],
+                    stripe_webhook_secret=WEBHOOK_SECRET,
+                ),
+            )
+            await world.add_users()
+            life = Life.of(world)
+            try:
+                orders = [
+                    (await life.paid("USD", "k0")).id,
+                    (await life.paid("XTR", "k1")).id,
+                    (await life.paid("USD", "k2")).id,
+                ]
                 await world.check_books()
-            world.gateway._failures.clear()  # the provider is up again
-            world.stars.failures.clear()
-            await world.refunds.refund_due()
-            await world.check_books()
-            for order_id in orders:
-                order = await world.order(order_id)
-                escrow = await world.escrow(order_id, order.currency)
-                if OrderStatus(order.status) in CLOSED_STATUSES:
-                    assert escrow == 0, (order.status, escrow)
-                else:
-                    assert escrow == order.total_minor, (order.status, escrow)
-        finally:
-            await engine.dispose()
+                operations = steps(life, itertools.count(1))
+                for op, slot, n in program:
+                    with contextlib.suppress(GigBrokerError):  # refusals are fine
+                        await operations[op](orders[slot], n)
+                    await world.check_books()
+                world.gateway._failures.clear()  # the provider is up again
+                world.stars.failures.clear()
+                await world.refunds.refund_due()
+                await world.check_books()
+                for order_id in orders:
+                    order = await world.order(order_id)
+                    escrow = await world.escrow(order_id, order.currency)
+                    if OrderStatus(order.status) in CLOSED_STATUSES:
+                        assert escrow == 0, (order.status, escrow)
+                    else:
+                        assert escrow == order.total_minor, (order.status, escrow)
+            finally:
+                await engine.dispose()
 
 
 @settings(

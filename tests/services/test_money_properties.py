@@ -24,6 +24,7 @@ from bot.services.payments import PaymentReceived
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from tests.services.money_world import ADMIN, SELLER, WEBHOOK_SECRET, MoneyWorld
+from tests.stores import fresh_store
 
 OPS = st.lists(
     st.tuples(
@@ -40,56 +41,56 @@ OPS = st.lists(
 
 async def play(program: list[tuple[str, int, str]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'p.sqlite3'}"
-        engine = create_engine(url)
-        await upgrade(engine)
-        world = MoneyWorld(
-            engine,
-            Settings(
-                _env_file=None,
-                database_url=url,
-                admin_ids=[ADMIN],
-                payment_rails=["stripe", "stars"],
-                stripe_webhook_secret=WEBHOOK_SECRET,
-            ),
-        )
-        await world.add_users()
-        gigs = {"USD": await world.add_gig("USD"), "XTR": await world.add_gig("XTR", 100)}
-        orders: list[int] = []
-        payments: dict[int, PaymentReceived] = {}
-        try:
-            for step, (op, slot, currency) in enumerate(program):
-                order_id = orders[slot % len(orders)] if orders else None
-                try:
-                    if op == "place" or order_id is None:
-                        orders.append((await world.place(gigs[currency], f"k{step}")).id)
-                    elif op in ("pay", "repay"):
-                        order = await world.order(order_id)
-                        if order_id not in payments or op == "pay":
-                            payments.setdefault(order_id, world.payment(order))
-                        await world.payments.confirm_payment(payments[order_id])
-                    elif op == "expire":
-                        await world.orders.expire_unpaid()
-                    elif op == "decline":
-                        await world.orders.seller_decline(order_id, SELLER)
-                    elif op == "outage":
-                        world.gateway.fail_next(PaymentUnavailable(detail="down"), "refund")
-                        world.stars.fail_next(PaymentUnavailable(detail="down"))
-                    elif op == "sweep":
-                        await world.refunds.refund_due()
-                    elif op == "time":
-                        world.clock.advance(world.settings.invoice_ttl)
-                    elif op == "webhook" and order_id in payments:
-                        charge = payments[order_id].provider_charge_id
-                        if charge:
-                            await world.webhooks.apply(
-                                StripeEvent(f"evt_{slot}", "charge.refunded", 1, {"id": charge})
-                            )
-                except GigBrokerError:
-                    pass  # refusals are fine; the books must still be right
-                await world.check_books()
-        finally:
-            await engine.dispose()
+        async with fresh_store(Path(folder)) as url:
+            engine = create_engine(url)
+            await upgrade(engine)
+            world = MoneyWorld(
+                engine,
+                Settings(
+                    _env_file=None,
+                    database_url=url,
+                    admin_ids=[ADMIN],
+                    payment_rails=["stripe", "stars"],
+                    stripe_webhook_secret=WEBHOOK_SECRET,
+                ),
+            )
+            await world.add_users()
+            gigs = {"USD": await world.add_gig("USD"), "XTR": await world.add_gig("XTR", 100)}
+            orders: list[int] = []
+            payments: dict[int, PaymentReceived] = {}
+            try:
+                for step, (op, slot, currency) in enumerate(program):
+                    order_id = orders[slot % len(orders)] if orders else None
+                    try:
+                        if op == "place" or order_id is None:
+                            orders.append((await world.place(gigs[currency], f"k{step}")).id)
+                        elif op in ("pay", "repay"):
+                            order = await world.order(order_id)
+                            if order_id not in payments or op == "pay":
+                                payments.setdefault(order_id, world.payment(order))
+                            await world.payments.confirm_payment(payments[order_id])
+                        elif op == "expire":
+                            await world.orders.expire_unpaid()
+                        elif op == "decline":
+                            await world.orders.seller_decline(order_id, SELLER)
+                        elif op == "outage":
+                            world.gateway.fail_next(PaymentUnavailable(detail="down"), "refund")
+                            world.stars.fail_next(PaymentUnavailable(detail="down"))
+                        elif op == "sweep":
+                            await world.refunds.refund_due()
+                        elif op == "time":
+                            world.clock.advance(world.settings.invoice_ttl)
+                        elif op == "webhook" and order_id in payments:
+                            charge = payments[order_id].provider_charge_id
+                            if charge:
+                                await world.webhooks.apply(
+                                    StripeEvent(f"evt_{slot}", "charge.refunded", 1, {"id": charge})
+                                )
+                    except GigBrokerError:
+                        pass  # refusals are fine; the books must still be right
+                    await world.check_books()
+            finally:
+                await engine.dispose()
 
 
 @settings(
