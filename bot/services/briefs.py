@@ -246,7 +246,11 @@ class BriefService:
         description = validate_offer_text(request.description)
         days = validate_days(request.delivery_days, self._limits)
         async with self._uow() as uow:
-            brief, gig_id = await self._brief_for_seller(uow, request.request_id, request.seller_id)
+            # Locked, as `accept` and the expiry sweep lock it: an offer is never added to a
+            # request that another transaction is closing (it would stay pending forever).
+            brief, gig_id = await self._brief_for_seller(
+                uow, request.request_id, request.seller_id, lock=True
+            )
             gig = await uow.gigs.get(gig_id)
             if gig is None or gig.status is not GigStatus.live:
                 raise NotAllowed(
@@ -334,9 +338,9 @@ class BriefService:
         return locked or offer, brief
 
     async def _brief_for_seller(
-        self, uow: UnitOfWork, request_id: int, seller_id: int
+        self, uow: UnitOfWork, request_id: int, seller_id: int, *, lock: bool = False
     ) -> tuple[BriefRecord, int]:
-        brief = await uow.briefs.get(request_id)
+        brief = await uow.briefs.get(request_id, lock=lock)
         if brief is None:
             raise NotFound(N_("This request does not exist."))
         gig_id = await uow.briefs.match(request_id, seller_id)

@@ -203,3 +203,26 @@ async def test_forged_and_invalid_answers_are_refused(world: MoneyWorld) -> None
         await post(service, key="p2", budget_minor=10)
     with pytest.raises(ValidationFailed):
         await post(service, key="p3", text="too short")
+
+
+async def test_an_offer_racing_an_accept_is_closed_or_refused_never_left_pending(
+    world: MoneyWorld,
+) -> None:
+    """On PostgreSQL the two run interleaved: the new offer must not land on the request after
+    the accept closed the others (it would stay pending on a taken request)."""
+    await add_seller(world, ALICE)
+    await add_seller(world, BOB)
+    service = briefs(world)
+    request_id = await post(service)
+    first = await service.make_offer(offer(request_id, ALICE))
+    outcomes = await asyncio.gather(
+        service.accept(BUYER, first.id),
+        service.make_offer(offer(request_id, BOB)),
+        return_exceptions=True,
+    )
+    assert not isinstance(outcomes[0], BaseException), outcomes[0]
+    assert not isinstance(outcomes[1], BaseException) or isinstance(outcomes[1], NotAllowed)
+    async with world.uow(read_only=True) as uow:
+        statuses = {o.seller_id: o.status for o in await uow.briefs.offers_for(request_id)}
+    assert statuses[ALICE] == OfferStatus.accepted
+    assert statuses.get(BOB, OfferStatus.closed) == OfferStatus.closed
