@@ -26,6 +26,8 @@ from bot.services.payouts import PayoutService
 from bot.services.ports import OrderRecord, TelegramIdentity
 from bot.services.refunds import RefundService
 from bot.services.stripe_webhooks import StripeWebhookService
+from bot.storage.db import create_engine
+from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
 
 SELLER, BUYER, ADMIN = 1001, 2002, 9009
@@ -83,6 +85,23 @@ class MoneyWorld:
     gateway: FakePaymentGateway = field(default_factory=FakePaymentGateway)
     stars: FakeStarsRefunder = field(default_factory=FakeStarsRefunder)
     _charges: Any = field(default_factory=lambda: itertools.count(1))
+
+    @classmethod
+    async def open(cls, url: str) -> MoneyWorld:
+        """A world on the fresh database at `url`: migrated, with the seller, buyer and operator,
+        card and Stars rails and a Stripe webhook secret."""
+        engine = create_engine(url)
+        await upgrade(engine)
+        settings = Settings(
+            _env_file=None,
+            database_url=url,
+            admin_ids=[ADMIN],
+            payment_rails=["stripe", "stars"],
+            stripe_webhook_secret=WEBHOOK_SECRET,
+        )
+        world = cls(engine, settings)
+        await world.add_users()
+        return world
 
     def __post_init__(self) -> None:
         self.uow = SqlUnitOfWorkFactory(self.engine)

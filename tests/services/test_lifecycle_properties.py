@@ -21,14 +21,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import Settings
 from bot.domain.order import CLOSED_STATUSES, OrderStatus
 from bot.errors import GigBrokerError
 from bot.payments.gateway import PaymentUnavailable
 from bot.services.tips import TipPaid
-from bot.storage.db import create_engine
-from bot.storage.migrate import upgrade
-from tests.services.money_world import ADMIN, BUYER, SELLER, WEBHOOK_SECRET, MoneyWorld
+from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import TEXT_PART, Life
 from tests.stores import fresh_store
 
@@ -97,19 +94,7 @@ def steps(life: Life, charges: itertools.count[int]) -> dict[str, Step]:
 async def play(program: list[tuple[str, int, int]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         async with fresh_store(Path(folder)) as url:
-            engine = create_engine(url)
-            await upgrade(engine)
-            world = MoneyWorld(
-                engine,
-                Settings(
-                    _env_file=None,
-                    database_url=url,
-                    admin_ids=[ADMIN],
-                    payment_rails=["stripe", "stars"],
-                    stripe_webhook_secret=WEBHOOK_SECRET,
-                ),
-            )
-            await world.add_users()
+            world = await MoneyWorld.open(url)
             life = Life.of(world)
             try:
                 orders = [
@@ -135,7 +120,7 @@ async def play(program: list[tuple[str, int, int]]) -> None:
                     else:
                         assert escrow == order.total_minor, (order.status, escrow)
             finally:
-                await engine.dispose()
+                await world.engine.dispose()
 
 
 @settings(

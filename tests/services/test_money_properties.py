@@ -16,14 +16,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import Settings
 from bot.errors import GigBrokerError
 from bot.payments.gateway import PaymentUnavailable
 from bot.payments.webhooks import StripeEvent
 from bot.services.payments import PaymentReceived
-from bot.storage.db import create_engine
-from bot.storage.migrate import upgrade
-from tests.services.money_world import ADMIN, SELLER, WEBHOOK_SECRET, MoneyWorld
+from tests.services.money_world import SELLER, MoneyWorld
 from tests.stores import fresh_store
 
 OPS = st.lists(
@@ -42,19 +39,7 @@ OPS = st.lists(
 async def play(program: list[tuple[str, int, str]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         async with fresh_store(Path(folder)) as url:
-            engine = create_engine(url)
-            await upgrade(engine)
-            world = MoneyWorld(
-                engine,
-                Settings(
-                    _env_file=None,
-                    database_url=url,
-                    admin_ids=[ADMIN],
-                    payment_rails=["stripe", "stars"],
-                    stripe_webhook_secret=WEBHOOK_SECRET,
-                ),
-            )
-            await world.add_users()
+            world = await MoneyWorld.open(url)
             gigs = {"USD": await world.add_gig("USD"), "XTR": await world.add_gig("XTR", 100)}
             orders: list[int] = []
             payments: dict[int, PaymentReceived] = {}
@@ -90,7 +75,7 @@ async def play(program: list[tuple[str, int, str]]) -> None:
                         pass  # refusals are fine; the books must still be right
                     await world.check_books()
             finally:
-                await engine.dispose()
+                await world.engine.dispose()
 
 
 @settings(
