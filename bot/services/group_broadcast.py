@@ -91,9 +91,19 @@ async def _queue_post(
     now: datetime,
     requested_by: int | None = None,
 ) -> int | None:
-    """Record the post and queue it; None when the daily limit or a same-day repeat stops it."""
-    day = local_day(now, chat.rules.timezone).isoformat()
-    if not posts_left(chat.rules, await uow.groups.posts_on(chat.chat_id, day)):
+    """Record the post and queue it; None when the daily limit or a same-day repeat stops it.
+
+    The chat's row is locked first, so that count-then-insert is not raced by another replica
+    posting to the same chat (both would count the same posts and overshoot the limit). The
+    rules are taken from the locked row, not from `chat`, which may have been read earlier.
+    Callers that post to several chats lock them in `subscribed`'s order (by chat id), so two
+    such fan-outs never wait on each other's locks in a cycle.
+    """
+    locked = await uow.groups.get(chat.chat_id, lock=True)
+    if locked is None:
+        return None
+    day = local_day(now, locked.rules.timezone).isoformat()
+    if not posts_left(locked.rules, await uow.groups.posts_on(chat.chat_id, day)):
         return None
     post_id = await uow.groups.add_post(
         NewGroupPost(
@@ -186,7 +196,11 @@ class BroadcastService:
                 gig = facts(record, await uow.users.get(record.seller_id))
                 if matches(chat.rules, gig, self._currency):
                     gig_ids.append(gig_id)
-            await uow.groups.set_digest_done(chat_id, day.isoformat(), now)
+            # Claimed before anything is queued: a replica that read the same last digest day
+            # and lost this compare-and-set leaves the digest to the one that won.
+            seen = chat.last_digest_day
+            if not await uow.groups.set_digest_done(chat_id, day.isoformat(), now, seen):
+                return 0
             if not gig_ids:
                 return 0
             newest = gig_ids[-DIGEST_SIZE:]
@@ -197,7 +211,8 @@ class BroadcastService:
         await self._groups.require_admin(chat_id, admin_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            chat = await uow.groups.get(chat_id)
+            # Locked so that the limit checked here is the one `_queue_post` applies.
+            chat = await uow.groups.get(chat_id, lock=True)
             if chat is None or chat.status is ChatStatus.removed:
                 raise ChatNotSetUp()
             await _live(uow, gig_id)

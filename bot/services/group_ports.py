@@ -66,7 +66,10 @@ class GroupStats:
 
 
 class GroupRepository(Protocol):
-    async def get(self, chat_id: int) -> GroupChat | None: ...
+    async def get(self, chat_id: int, lock: bool = False) -> GroupChat | None:
+        """The chat; with `lock` its row stays locked until the unit of work ends (FOR UPDATE on
+        PostgreSQL), for read-then-write changes another replica could otherwise interleave."""
+        ...
 
     async def joined(
         self, chat_id: int, title: str, chat_type: str, added_by: int | None, now: datetime
@@ -78,7 +81,12 @@ class GroupRepository(Protocol):
 
     async def save_rules(self, chat_id: int, rules: ChatRules, now: datetime) -> None: ...
 
-    async def set_digest_done(self, chat_id: int, day: str, at: datetime) -> None: ...
+    async def set_digest_done(
+        self, chat_id: int, day: str, at: datetime, seen_day: str | None
+    ) -> bool:
+        """Record today's digest only if the last digest day is still `seen_day` (what the caller
+        read); False when another replica recorded one first, so its digest is not doubled."""
+        ...
 
     async def migrate(self, old_chat_id: int, new_chat_id: int, now: datetime) -> bool:
         """Carry a basic group's settings, posts, views and attributed orders to its new id."""
@@ -95,7 +103,8 @@ class GroupRepository(Protocol):
         ...
 
     async def add_post(self, post: NewGroupPost) -> int | None:
-        """The new post's id, or None when that gig was already posted there that day."""
+        """The new post's id, or None when that gig was already posted there that day (also
+        when a concurrent transaction posted it first: no unique-key error aborts the caller)."""
         ...
 
     async def get_post(self, post_id: int) -> GroupPost | None: ...

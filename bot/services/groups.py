@@ -93,7 +93,9 @@ class GroupService:
         await self.require_admin(chat_id, user_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            chat = await uow.groups.get(chat_id)
+            # Locked: the rules are rewritten whole from what is read here, so two admins'
+            # taps at once would otherwise both start from the old rules and one would be lost.
+            chat = await uow.groups.get(chat_id, lock=True)
             if chat is None or chat.status is ChatStatus.removed:
                 raise ChatNotSetUp()
             if op in ("start", "pause"):

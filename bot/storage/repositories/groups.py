@@ -91,8 +91,12 @@ class SqlGroupRepository:
     async def _rows(self, query: Any) -> Sequence[RowMapping]:
         return (await self._connection.execute(query)).mappings().all()
 
-    async def get(self, chat_id: int) -> GroupChat | None:
-        rows = await self._rows(select(group_chats).where(group_chats.c.chat_id == chat_id))
+    async def get(self, chat_id: int, lock: bool = False) -> GroupChat | None:
+        query = select(group_chats).where(group_chats.c.chat_id == chat_id)
+        if lock and self._connection.dialect.name == "postgresql":
+            # SQLite serialises writers with BEGIN IMMEDIATE, which is a lock on everything.
+            query = query.with_for_update()
+        rows = await self._rows(query)
         return _chat(rows[0]) if rows else None
 
     async def joined(
@@ -143,12 +147,21 @@ class SqlGroupRepository:
             .values(updated_at=now, **_rules_values(rules))
         )
 
-    async def set_digest_done(self, chat_id: int, day: str, at: datetime) -> None:
-        await self._connection.execute(
+    async def set_digest_done(
+        self, chat_id: int, day: str, at: datetime, seen_day: str | None
+    ) -> bool:
+        # A compare-and-set: under READ COMMITTED a second replica's UPDATE waits for the
+        # first one's commit, then re-checks the condition against the new row and matches
+        # nothing. IS NOT DISTINCT FROM so that "never sent a digest" (NULL) compares too.
+        result = await self._connection.execute(
             update(group_chats)
-            .where(group_chats.c.chat_id == chat_id)
+            .where(
+                group_chats.c.chat_id == chat_id,
+                group_chats.c.last_digest_day.is_not_distinct_from(seen_day),
+            )
             .values(last_digest_day=day, last_digest_at=at)
         )
+        return bool(result.rowcount)
 
     async def migrate(self, old_chat_id: int, new_chat_id: int, now: datetime) -> bool:
         old = await self.get(old_chat_id)
@@ -195,31 +208,36 @@ class SqlGroupRepository:
         return int(count or 0)
 
     async def add_post(self, post: NewGroupPost) -> int | None:
-        if post.gig_id is not None:
-            exists = await self._connection.scalar(
-                select(group_posts.c.id).where(
-                    group_posts.c.chat_id == post.chat_id,
-                    group_posts.c.gig_id == post.gig_id,
-                    group_posts.c.local_day == post.local_day,
-                )
-            )
-            if exists is not None:
-                return None
-        result = await self._connection.execute(
-            insert(group_posts).values(
-                chat_id=post.chat_id,
-                gig_id=post.gig_id,
-                kind=post.kind.value,
-                state=PostState.queued.value,
-                gig_ids=list(post.gig_ids),
-                local_day=post.local_day,
-                requested_by=post.requested_by,
-                created_at=post.created_at,
+        values: dict[str, Any] = {
+            "chat_id": post.chat_id,
+            "gig_id": post.gig_id,
+            "kind": post.kind.value,
+            "state": PostState.queued.value,
+            "gig_ids": list(post.gig_ids),
+            "local_day": post.local_day,
+            "requested_by": post.requested_by,
+            "created_at": post.created_at,
+        }
+        if post.gig_id is None:
+            # A digest: NULL gig ids never collide on the unique key, so a plain insert.
+            result = await self._connection.execute(insert(group_posts).values(**values))
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+        # ON CONFLICT DO NOTHING rather than check-then-insert: a concurrent post of the same
+        # gig that commits between the check and the insert would otherwise fail this one on
+        # the unique key, aborting the whole transaction on PostgreSQL.
+        if not await insert_ignoring_conflict(self._connection, group_posts, values):
+            return None
+        post_id = await self._connection.scalar(
+            select(group_posts.c.id).where(
+                group_posts.c.chat_id == post.chat_id,
+                group_posts.c.gig_id == post.gig_id,
+                group_posts.c.local_day == post.local_day,
             )
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        assert post_id is not None  # inserted just now in this transaction
+        return int(post_id)
 
     async def get_post(self, post_id: int) -> GroupPost | None:
         rows = await self._rows(select(group_posts).where(group_posts.c.id == post_id))
