@@ -32,7 +32,7 @@ from bot.services.order_access import (
     other_party,
     release_escrow,
 )
-from bot.services.order_steps import move, notify
+from bot.services.order_steps import alert_operators, move, notify
 from bot.services.orders import fee_policy
 from bot.services.ports import OrderRecord, UnitOfWork, UnitOfWorkFactory
 from bot.services.refunds import RefundService
@@ -134,7 +134,17 @@ class DisputeService:
 
     async def split(self, order_id: int, operator_id: int, buyer_percent: int) -> OrderRecord:
         """The buyer gets `buyer_percent` % of the escrow back; the seller the rest less the
-        commission on it (the ledger's split rule)."""
+        commission on it (the ledger's split rule).
+
+        The provider refund comes first and outside any transaction (a Stripe call must not hold
+        the order's lock, which on SQLite is the one write lock), so another operator may
+        release or refund the dispute meanwhile. The split then cannot be written, yet the
+        buyer's share has left at Stripe and the ledger will never show it: the operators are
+        alerted with the order, the amount and the refund's idempotency key to reconcile by
+        hand. Claiming the split under the lock before the call would need a state of its own
+        (or a column) that release and refund could check; the state machine has none and no
+        existing order field means "split in flight", so the race is reported, not prevented.
+        """
         self._check_operator(operator_id)
         if not 0 <= buyer_percent <= 100:
             raise ValidationFailed(N_("Please type a percentage from 0 to 100."))
@@ -150,17 +160,40 @@ class DisputeService:
         await self._refunds.refund_part(order, parts.buyer_refund.amount_minor, key)
         now = self._clock.now()
         async with self._uow() as uow:
-            order = await self._disputed(uow, order_id)
-            await move(
-                uow, order, OrderEvent.resolve_split, Actor.operator, now,
-                actor_user_id=operator_id, data={"buyer_percent": buyer_percent}, closed_at=now,
-            )  # fmt: skip
-            await uow.ledger.record(split(order_id, total, bps, order.seller_id, self._policy), now)
-            await self._tell_both(
-                uow, order, "split", percent=buyer_percent,
-                refunded_minor=parts.buyer_refund.amount_minor,
-                net_minor=parts.seller_net.amount_minor,
-            )  # fmt: skip
+            current = await uow.orders.get_for_update(order_id)
+            if current is None or current.status != OrderStatus.disputed:
+                # Commit the alert, then refuse: raising here would roll the alert back.
+                if parts.buyer_refund.amount_minor > 0 and not await uow.ledger.has(key):
+                    await alert_operators(
+                        uow, self._settings.admin_ids, now,
+                        N_(
+                            "Order #{order_id}: {amount} was refunded to the buyer at Stripe "
+                            "for a split (key {key}), but the dispute had been resolved "
+                            "otherwise meanwhile, so the ledger does not show this refund. "
+                            "Please reconcile."
+                        ),
+                        f"split:{order_id}",
+                        order_id=order_id, amount=parts.buyer_refund.format(), key=key,
+                    )  # fmt: skip
+                resolved = False
+            else:
+                order = current
+                await move(
+                    uow, order, OrderEvent.resolve_split, Actor.operator, now,
+                    actor_user_id=operator_id, data={"buyer_percent": buyer_percent},
+                    closed_at=now,
+                )  # fmt: skip
+                await uow.ledger.record(
+                    split(order_id, total, bps, order.seller_id, self._policy), now
+                )
+                await self._tell_both(
+                    uow, order, "split", percent=buyer_percent,
+                    refunded_minor=parts.buyer_refund.amount_minor,
+                    net_minor=parts.seller_net.amount_minor,
+                )  # fmt: skip
+                resolved = True
+        if not resolved:
+            raise Conflict(N_("This dispute was already resolved."))
         return order
 
     async def _disputed(self, uow: UnitOfWork, order_id: int, lock: bool = True) -> OrderRecord:

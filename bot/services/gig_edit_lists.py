@@ -7,6 +7,11 @@ extra title, an extra that would make delivery too fast, a choice question witho
 Nothing is written until the last part is answered; then `GigService.edit_with` splices the new
 item in and re-checks the whole gig for publishing, in one transaction. Orders already placed
 keep their snapshot of the questions and prices they were bought with.
+
+Items are addressed by their position in the list, and a position names another item once the
+list has shifted (a double-tapped Remove, a change made from another device). So a change
+checks, when it is written, that the position still holds the item it was started on, and a
+removal can be tied to the gig version its button was drawn from (`GigCard.version`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from bot.errors import NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services import gig_steps as d
 from bot.services.gig_steps import Answer, DraftState, DraftSteps
-from bot.services.gigs import GigCard, GigService, draft_from_spec
+from bot.services.gigs import GigCard, GigChangedMeanwhile, GigService, draft_from_spec
 from bot.services.progress import Progress, ProgressStore
 
 FLOW = "edit_gig_list"
@@ -44,11 +49,22 @@ def _items(spec: GigSpec | GigDraft, kind: str) -> tuple[Any, ...]:
     return tuple(spec.extras if kind == EXTRAS else spec.requirements)
 
 
-def _spliced(draft: GigDraft, kind: str, index: int, item: Any | None) -> GigDraft:
-    """The draft with item `index` replaced by `item` (appended for NEW, removed for None)."""
+def _fingerprint(item: Any) -> dict[str, Any]:
+    """An item as plain data, to recognise it again in a later transaction."""
+    dumped: dict[str, Any] = item.model_dump(mode="json")
+    return dumped
+
+
+def _spliced(
+    draft: GigDraft, kind: str, index: int, item: Any | None, was: Any | None = None
+) -> GigDraft:
+    """The draft with item `index` replaced by `item` (appended for NEW, removed for None);
+    with `was` (a `_fingerprint`), only while that position still holds that very item."""
     items = list(_items(draft, kind))
     if index != NEW and not 0 <= index < len(items):
         raise NotFound()  # the list changed since the menu was shown
+    if index != NEW and was is not None and _fingerprint(items[index]) != was:
+        raise GigChangedMeanwhile()  # another item moved into this position meanwhile
     if index == NEW:
         items.append(item)
     elif item is None:
@@ -103,7 +119,10 @@ class GigListEditing:
                 N_("This gig already has {max}, the most allowed. Remove one first."), max=most
             )
         step = d.EXTRA_TITLE if kind == EXTRAS else d.REQ_QUESTION
-        progress = Progress(FLOW, step, {"gig": gig_id, "kind": kind, "index": index})
+        data: dict[str, Any] = {"gig": gig_id, "kind": kind, "index": index}
+        if index != NEW:  # what is being changed, checked again when the change is written
+            data["was"] = _fingerprint(_items(draft_from_spec(spec), kind)[index])
+        progress = Progress(FLOW, step, data)
         await self._progress.save(seller_id, progress)
         return ListStep(gig_id, kind, index, _state(spec, progress), self._steps(spec))
 
@@ -122,8 +141,9 @@ class GigListEditing:
         new = steps.apply(_state(spec, progress), answer)
         if new.step in (d.EXTRAS, d.REQS):  # the item's last part was answered
             item = new.draft.extras[-1] if kind == EXTRAS else new.draft.requirements[-1]
+            was = progress.data.get("was")  # absent in progress saved before it was recorded
             card = await self._gigs.edit_with(
-                seller_id, gig_id, lambda draft: _spliced(draft, kind, index, item)
+                seller_id, gig_id, lambda draft: _spliced(draft, kind, index, item, was)
             )
             await self._progress.clear(seller_id)
             return card
@@ -133,13 +153,28 @@ class GigListEditing:
         await self._progress.save(seller_id, Progress(FLOW, new.step, data))
         return ListStep(gig_id, kind, index, new, steps)
 
-    async def remove(self, seller_id: int, gig_id: int, kind: str, index: int) -> GigCard:
-        """Remove one extra or question (checked for publishing like any edit)."""
-        spec = (await self._gigs.check_owner(seller_id, gig_id)).spec
-        if kind not in KINDS or not 0 <= index < len(_items(spec, kind)):
+    async def remove(
+        self,
+        seller_id: int,
+        gig_id: int,
+        kind: str,
+        index: int,
+        expected_version: int | None = None,
+    ) -> GigCard:
+        """Remove one extra or question (checked for publishing like any edit).
+
+        The Remove button names a position; a second tap of it would otherwise remove the item
+        that moved up into that position. `expected_version` is the gig version the list menu
+        was drawn from (`GigCard.version`): once anything changed the gig, the tap is refused
+        with `GigChangedMeanwhile` instead. Ownership and the position are checked inside the
+        writing transaction (`edit_with`), so they cannot go stale before the write."""
+        if kind not in KINDS or index < 0:
             raise NotFound()
         return await self._gigs.edit_with(
-            seller_id, gig_id, lambda draft: _spliced(draft, kind, index, None)
+            seller_id,
+            gig_id,
+            lambda draft: _spliced(draft, kind, index, None),
+            expected_version=expected_version,
         )
 
     async def cancel(self, seller_id: int) -> None:

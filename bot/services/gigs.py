@@ -4,6 +4,11 @@ Each method is one unit of work and re-checks that the acting user owns the gig,
 button's data can be forged. Edits go through the same publishing rules as creation
 (`validate_for_publish`), so a live gig can never become unpublishable, and they rewrite only the
 gig's own rows: orders carry a snapshot of what was bought.
+
+Every write names the gig version it was computed from (optimistic concurrency, like orders):
+on PostgreSQL with several replicas two taps or two edits can read the same gig at once, and a
+write over a newer version would silently undo the other edit or revive a gig deleted meanwhile.
+The loser gets `GigChangedMeanwhile` (or `GigGone`) and simply tries again.
 """
 
 from __future__ import annotations
@@ -63,6 +68,15 @@ class GigHasOpenOrders(Conflict):
     )
 
 
+class GigChangedMeanwhile(Conflict):
+    """Another change to the gig committed between reading it and writing this one."""
+
+    default_message = N_(
+        "This gig was changed at the same moment, so nothing was saved. Please look at it and "
+        "try again."
+    )
+
+
 class NotYourGig(NotAllowed):
     default_message = N_("This is not your gig, so you cannot change it.")
 
@@ -79,6 +93,9 @@ class GigCard:
     #: Buyers' reviews of this gig: plain average of the stars and how many (issue 6).
     rating_average: float = 0.0
     rating_count: int = 0
+    #: The stored gig's version the card shows (0 for a draft), so a button made from this
+    #: card can name it and be refused once the gig changed (see `GigService.edit_with`).
+    version: int = 0
 
 
 #: Fields the edit flow can change; package fields also name a tier.
@@ -225,12 +242,17 @@ class GigService:
             return await card_for(uow, await _own(uow, seller_id, gig_id))
 
     async def set_paused(self, seller_id: int, gig_id: int, paused: bool) -> GigCard:
+        """Pause or resume; a gig deleted meanwhile stays deleted, a double tap is a no-op."""
         async with self._uow() as uow:
             record = await _own(uow, seller_id, gig_id)
             status = GigStatus.paused if paused else GigStatus.live
             if record.status is not status:
                 now = self._clock.now()
-                await uow.gigs.set_status(gig_id, status, now)
+                if not await uow.gigs.set_status(gig_id, status, now, record.version):
+                    current = await _own(uow, seller_id, gig_id)  # GigGone if deleted meanwhile
+                    if current.status is status:  # the other tap did the same: nothing to do
+                        return await card_for(uow, current)
+                    raise GigChangedMeanwhile()
                 await self._changed(uow, gig_id, now, "paused" if paused else "resumed")
             return await card_for(uow, await _own(uow, seller_id, gig_id))
 
@@ -242,7 +264,9 @@ class GigService:
             if count:
                 raise GigHasOpenOrders(count=count)
             now = self._clock.now()
-            await uow.gigs.set_status(gig_id, GigStatus.deleted, now)
+            if not await uow.gigs.set_status(gig_id, GigStatus.deleted, now, record.version):
+                await _own(uow, seller_id, gig_id)  # GigGone when the other tap deleted it
+                raise GigChangedMeanwhile()
             await self._changed(uow, gig_id, now, "deleted")
             return record.spec.title
 
@@ -259,20 +283,30 @@ class GigService:
             record = await _own(uow, seller_id, gig_id)
             spec = apply_edit(record.spec, field, value, tier, self.limits)
             now = self._clock.now()
-            await uow.gigs.update_spec(gig_id, spec, now)
+            await _write_spec(uow, seller_id, record, spec, now)
             await self._changed(uow, gig_id, now, "price" if field == "pkg_price" else "edited")
             return await card_for(uow, await _own(uow, seller_id, gig_id))
 
     async def edit_with(
-        self, seller_id: int, gig_id: int, change: Callable[[GigDraft], GigDraft]
+        self,
+        seller_id: int,
+        gig_id: int,
+        change: Callable[[GigDraft], GigDraft],
+        *,
+        expected_version: int | None = None,
     ) -> GigCard:
         """Change the gig by a function of its current content (extras, questions), checked
-        with the publishing rules; read and written in one transaction so no edit is lost."""
+        with the publishing rules; read and written in one transaction under the version check
+        so no edit is lost. With `expected_version` (the version a button was made from) the
+        change is refused once the gig moved on: a change by list position must not hit
+        another item after the list shifted (a double-tapped Remove)."""
         async with self._uow() as uow:
             record = await _own(uow, seller_id, gig_id)
+            if expected_version is not None and record.version != expected_version:
+                raise GigChangedMeanwhile()
             spec = validate_for_publish(change(draft_from_spec(record.spec)), self.limits)
             now = self._clock.now()
-            await uow.gigs.update_spec(gig_id, spec, now)
+            await _write_spec(uow, seller_id, record, spec, now)
             await self._changed(uow, gig_id, now, "edited")
             return await card_for(uow, await _own(uow, seller_id, gig_id))
 
@@ -291,6 +325,15 @@ async def _own(uow: UnitOfWork, seller_id: int, gig_id: int) -> GigRecord:
     return record
 
 
+async def _write_spec(
+    uow: UnitOfWork, seller_id: int, record: GigRecord, spec: GigSpec, now: datetime
+) -> None:
+    """Write a spec computed from `record`, only over that very version."""
+    if not await uow.gigs.update_spec(record.id, spec, now, record.version):
+        await _own(uow, seller_id, record.id)  # GigGone when it was deleted meanwhile
+        raise GigChangedMeanwhile()
+
+
 async def card_for(uow: UnitOfWork, record: GigRecord) -> GigCard:
     """The one way to build a gig's card (rating, review count, seller level), for every place
     that shows one: private chats, group posts and digests, inline results."""
@@ -305,4 +348,5 @@ async def card_for(uow: UnitOfWork, record: GigRecord) -> GigCard:
         level=SELLER_LEVEL_LABELS[level],
         rating_average=stars / count if count else 0.0,
         rating_count=count,
+        version=record.version,
     )

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.domain.ledger import EXTERNAL_STARS, payable_seller, payout, seller_payable
 from bot.domain.money import Money
 from bot.domain.user import UserProfile
-from bot.errors import Conflict, NotAllowed
+from bot.errors import Conflict, NotAllowed, NotFound
 from bot.i18n.markers import N_
 from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from bot.services.order_steps import alert_operators
@@ -145,11 +145,21 @@ class PayoutService:
         return sorted(owed, key=lambda o: (o.amount.currency != "XTR", o.seller_id))
 
     async def settle(self, operator_id: int, seller_id: int, amount: Money) -> Money:
-        """Mark a seller's balance as paid by hand; refused if it changed since it was listed."""
+        """Mark a seller's balance as paid by hand; refused if it changed since it was listed.
+
+        Why the lock: the balance is a sum over ledger rows, which no unique key protects, so a
+        double tap (or two replicas) on PostgreSQL READ COMMITTED could both read the same
+        balance and each record a payout of it, driving the payable negative. Settlements of a
+        seller therefore queue on the seller's user row, and the balance is read only once the
+        lock is held, when it includes whatever the previous settlement committed. The second
+        tap then finds the balance changed and gets a `Conflict`, shown as a plain message.
+        """
         self._check_operator(operator_id)
         now = self._clock.now()
         account = seller_payable(seller_id)
         async with self._uow() as uow:
+            if await uow.users.get_for_update(seller_id) is None:
+                raise NotFound()
             held = await uow.ledger.balance(account, amount.currency)
             if held != amount.amount_minor or held <= 0:
                 raise Conflict(N_("This balance changed; please open /payouts again."))
@@ -157,10 +167,9 @@ class PayoutService:
             while await uow.ledger.has(f"settle:{seller_id}:{amount.currency}:{number}"):
                 number += 1
             destination = EXTERNAL_STARS if amount.currency == "XTR" else "external:manual"
-            await uow.ledger.record(
-                payout(
-                    seller_id, amount, f"settle:{seller_id}:{amount.currency}:{number}", destination
-                ),
-                now,
-            )
+            key = f"settle:{seller_id}:{amount.currency}:{number}"
+            if not await uow.ledger.record(payout(seller_id, amount, key, destination), now):
+                # Cannot happen under the lock; if it ever does, say so rather than claim a
+                # settlement that another transaction made.
+                raise Conflict(N_("This balance changed; please open /payouts again."))
         return amount

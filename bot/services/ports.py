@@ -58,6 +58,15 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: int) -> UserProfile | None: ...
 
+    async def get_for_update(self, user_id: int) -> UserProfile | None:
+        """Read and lock the user's row until the unit of work ends (FOR UPDATE on PostgreSQL).
+
+        The per-user mutex for what the ledger alone cannot serialise: a seller's payable
+        balance is a sum over many rows, so two settlements must queue on this row before
+        reading it, or both would pay out the same balance.
+        """
+        ...
+
     async def languages(self, user_ids: Collection[int]) -> dict[int, str | None]: ...
 
     async def update_profile(self, user_id: int, now: datetime, **fields: Any) -> None: ...
@@ -85,10 +94,24 @@ class GigRepository(Protocol):
         """The seller's gigs, newest first, without deleted ones."""
         ...
 
-    async def set_status(self, gig_id: int, status: GigStatus, now: datetime) -> None: ...
+    async def set_status(
+        self,
+        gig_id: int,
+        status: GigStatus,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> bool:
+        """Set the status and bump the version; False, writing nothing, when the gig is deleted
+        (deletion is final) or is no longer at `expected_version`. Callers that read the gig
+        first pass the version they read, so a concurrent change is never overwritten."""
+        ...
 
-    async def update_spec(self, gig_id: int, spec: GigSpec, now: datetime) -> None:
-        """Rewrite the gig's own rows (gig, packages, extras, requirements); nothing else."""
+    async def update_spec(
+        self, gig_id: int, spec: GigSpec, now: datetime, expected_version: int
+    ) -> bool:
+        """Rewrite the gig's own rows (gig, packages, extras, requirements; nothing else) and
+        bump the version, only if the gig is not deleted and still at `expected_version`: the
+        spec was computed from that version, so writing it over a newer one would lose an edit."""
         ...
 
     async def count_open_orders(self, gig_id: int, statuses: Collection[str]) -> int: ...

@@ -3,6 +3,9 @@
 A gig is only ever written whole (publish, or an edit that passed the publishing rules), so the
 repository takes and returns `GigSpec`s and rewrites the child rows of one gig in the caller's
 transaction. Orders keep their own snapshot of what was bought, so nothing here touches them.
+Writes are optimistic: each names the `version` it read and bumps it, and returns False when
+another transaction changed (or deleted) the gig in between, so no edit overwrites another and
+nothing brings a deleted gig back.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -74,22 +77,37 @@ class SqlGigRepository:
         )
         return [await self._record(row) for row in rows]
 
-    async def set_status(self, gig_id: int, status: GigStatus, now: datetime) -> None:
-        await self._connection.execute(
+    async def set_status(
+        self,
+        gig_id: int,
+        status: GigStatus,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> bool:
+        # The version (and the deleted guard) sit in the WHERE, not in a check before it: on
+        # PostgreSQL an UPDATE that waited for a concurrent writer re-evaluates its WHERE on the
+        # row that writer committed, so a stale caller matches nothing instead of overwriting.
+        result = await self._connection.execute(
             update(gigs)
-            .where(gigs.c.id == gig_id)
+            .where(*_writable(gig_id, expected_version))
             .values(status=status.value, updated_at=now, version=gigs.c.version + 1)
         )
+        return bool(result.rowcount)
 
-    async def update_spec(self, gig_id: int, spec: GigSpec, now: datetime) -> None:
-        await self._connection.execute(
+    async def update_spec(
+        self, gig_id: int, spec: GigSpec, now: datetime, expected_version: int
+    ) -> bool:
+        result = await self._connection.execute(
             update(gigs)
-            .where(gigs.c.id == gig_id)
+            .where(*_writable(gig_id, expected_version))
             .values(version=gigs.c.version + 1, **_gig_values(spec, now))
         )
+        if not result.rowcount:
+            return False  # changed or deleted meanwhile: leave its child rows alone too
         for table in (gig_packages, gig_extras, gig_requirements):
             await self._connection.execute(delete(table).where(table.c.gig_id == gig_id))
         await self._write_children(gig_id, spec)
+        return True
 
     async def count_open_orders(self, gig_id: int, statuses: Collection[str]) -> int:
         count = await self._connection.scalar(
@@ -209,6 +227,15 @@ class SqlGigRepository:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )
+
+
+def _writable(gig_id: int, expected_version: int | None) -> list[ColumnElement[bool]]:
+    """The gig's row as long as it is not deleted (deletion is final) and, when the caller
+    read it first, still at the version it read."""
+    conditions = [gigs.c.id == gig_id, gigs.c.status != GigStatus.deleted.value]
+    if expected_version is not None:
+        conditions.append(gigs.c.version == expected_version)
+    return conditions
 
 
 def _gig_values(spec: GigSpec, now: datetime) -> dict[str, Any]:

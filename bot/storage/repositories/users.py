@@ -82,11 +82,17 @@ class SqlUserRepository:
         return profile
 
     async def get(self, user_id: int) -> UserProfile | None:
-        row = (
-            (await self._connection.execute(select(users).where(users.c.id == user_id)))
-            .mappings()
-            .first()
-        )
+        return await self._one(user_id, lock=False)
+
+    async def get_for_update(self, user_id: int) -> UserProfile | None:
+        # SQLite renders no FOR UPDATE: its writers are serialised by BEGIN IMMEDIATE already.
+        return await self._one(user_id, lock=True)
+
+    async def _one(self, user_id: int, *, lock: bool) -> UserProfile | None:
+        query = select(users).where(users.c.id == user_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self._connection.execute(query)).mappings().first()
         return _profile(row) if row else None
 
     async def languages(self, user_ids: Collection[int]) -> dict[int, str | None]:
