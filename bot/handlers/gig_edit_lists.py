@@ -91,16 +91,21 @@ def list_menu(_: Translator, card: GigCard, kind: str, items: tuple[Any, ...]) -
             (
                 Button(
                     f"✏️ {index + 1}. {label}",
-                    GX.pack(gig=gig, kind=kind, op=LIST_CHANGE, index=index),
+                    GX.pack(gig=gig, kind=kind, op=LIST_CHANGE, index=index, v=card.version),
                 ),
-                Button(_("🗑 Remove"), GX.pack(gig=gig, kind=kind, op=LIST_REMOVE, index=index)),
+                Button(
+                    _("🗑 Remove"),
+                    GX.pack(gig=gig, kind=kind, op=LIST_REMOVE, index=index, v=card.version),
+                ),
             )
         )
     if not items:
         lines.append(_("None yet."))
     lines.append(_("Orders already placed keep what they were bought with."))
     add = _("➕ Add an extra") if extras else _("➕ Add a question")
-    rows.append((Button(add, GX.pack(gig=gig, kind=kind, op=LIST_ADD, index=lists.NEW)),))
+    rows.append(
+        (Button(add, GX.pack(gig=gig, kind=kind, op=LIST_ADD, index=lists.NEW, v=card.version)),)
+    )
     rows.append((Button(_("⬅️ Back"), GM.pack(op=EDIT_MENU, gig=gig)),))
     return OutgoingMessage("\n".join(lines), buttons=tuple(rows))
 
@@ -154,7 +159,7 @@ async def on_list(update: Update, context: AnyContext) -> None:
         await _show(update, context, step)
         return
     if op == LIST_REMOVE:
-        await editing.remove(seller, gig, kind, index)
+        await editing.remove(seller, gig, kind, index, expected_version=int(values["v"]))
     card, items = await editing.items(seller, gig, kind)
     await acknowledge(update, _("Removed.") if op == LIST_REMOVE else None)
     await reply(update, context, list_menu(_, card, kind, items))

@@ -37,7 +37,9 @@ GE = action("ge", gig=int, field=str, tier=str)
 GEC = action("gec", gig=int, cat=str)
 PACKAGE_MENU, PHOTOS_DONE, EDIT_CANCEL = "pkg", "photos_done", "cancel"
 #: The extras ("x") or questions ("q") of a gig: list them, add, change or remove one.
-GX = action("gx", gig=int, kind=str, op=str, index=int)
+# `v`: the gig version the list was drawn from; a Remove tapped on an older list is refused
+# (a double tap would otherwise remove the item that moved up into that position).
+GX = action("gx", gig=int, kind=str, op=str, index=int, v=int)
 LIST_SHOW, LIST_ADD, LIST_CHANGE, LIST_REMOVE = "show", "add", "chg", "del"
 #: A button answer while an extra or a question is being written (step as in creation).
 GXA = action("gxa", step=str, value=str)
@@ -142,8 +144,8 @@ def edit_menu(_: Translator, card: GigCard) -> OutgoingMessage:
             (field(_("Tags"), "tags"), field(_("Description"), "description")),
             (field(_("Photos"), "photos"),),
             (
-                Button(_("Extras"), GX.pack(gig=gig, kind="x", op=LIST_SHOW, index=0)),
-                Button(_("Questions"), GX.pack(gig=gig, kind="q", op=LIST_SHOW, index=0)),
+                Button(_("Extras"), GX.pack(gig=gig, kind="x", op=LIST_SHOW, index=0, v=0)),
+                Button(_("Questions"), GX.pack(gig=gig, kind="q", op=LIST_SHOW, index=0, v=0)),
             ),
             packages,
             (Button(_("⬅️ Back to the gig"), GM.pack(op=OPEN, gig=gig)),),

@@ -103,12 +103,32 @@ async def test_someone_else_cannot_edit_extras_or_questions(shop: Harness) -> No
     await eve.send("/start")
     menu = await eve.expect("Hi")
     for data in (
-        GX.pack(gig=gig_id, kind="x", op="del", index=0),
-        GX.pack(gig=gig_id, kind="q", op="add", index=-1),
-        GX.pack(gig=gig_id, kind="q", op="show", index=0),
+        GX.pack(gig=gig_id, kind="x", op="del", index=0, v=1),
+        GX.pack(gig=gig_id, kind="q", op="add", index=-1, v=1),
+        GX.pack(gig=gig_id, kind="q", op="show", index=0, v=1),
     ):
         answer = await (await harness.forge_tap(eve, menu, data)).answer()
         assert answer.get("show_alert") is True and "not your gig" in answer["text"], data
     async with harness.bot.deps.uow(read_only=True) as uow:
         record = await uow.gigs.get(gig_id)
     assert record is not None and record.version == 1 and len(record.spec.extras) == 1
+
+
+async def test_a_double_tapped_remove_removes_one_question(shop: Harness) -> None:
+    """The second tap of the same Remove (the list it was on is outdated) removes nothing and
+    says so, instead of removing the question that moved up into that place."""
+    harness = shop
+    sam = harness.user("sam", first_name="Sam")
+    gig_id = await publish_gig(harness, sam)
+    await _edit_menu(sam, gig_id, "Questions")
+    menu = await sam.expect("Brand name?")
+    await sam.tap("🗑 Remove", menu)
+    listing = await sam.expect("Questions")
+    assert "Brand name?" not in listing.text and "Style?" in listing.text
+    second = await sam.tap("🗑 Remove", menu)  # the same button on the old list
+    answer = await second.answer()
+    assert "changed at the same moment" in answer["text"]
+    async with harness.bot.deps.uow(read_only=True) as uow:
+        record = await uow.gigs.get(gig_id)
+    assert record is not None
+    assert [q.question for q in record.spec.requirements] == ["Style?", "Anything else?"]
