@@ -7,6 +7,10 @@ transfer's idempotency key. Sellers who have not finished onboarding are skipped
 
 Stars cannot be transferred by the bot, so Stars earnings stay on the seller's payable account
 until an operator settles them by hand (`/payouts`) and marks it, which writes the payout.
+
+A card balance can be settled by hand too (a seller who never onboarded Connect). Then each
+order it covers gets its payout under the sweep's own key, so the sweep sees the order as paid
+and never transfers it again: a seller is paid once, whichever way comes first.
 """
 
 from __future__ import annotations
@@ -18,23 +22,50 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.ledger import EXTERNAL_STARS, payable_seller, payout, seller_payable
-from bot.domain.money import Money
+from bot.domain.ledger import (
+    EXTERNAL_STARS,
+    LedgerTransaction,
+    payable_seller,
+    payout,
+    seller_payable,
+)
+from bot.domain.money import STARS, Money
 from bot.domain.user import UserProfile
 from bot.errors import Conflict, NotAllowed, NotFound
 from bot.i18n.markers import N_
 from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from bot.services.order_steps import alert_operators
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 100
 SELLER_PREFIX = "seller:"
+#: Where a card payout settled by hand goes (the sweep's own go to external:stripe).
+EXTERNAL_MANUAL = "external:manual"
 
 
 def payout_key(order_id: int) -> str:
     return f"order:{order_id}:payout"
+
+
+def order_net(transactions: Sequence[LedgerTransaction], seller_id: int, currency: str) -> int:
+    """What an order put on its seller's payable (release or split, tips), payouts aside.
+
+    The one definition of what paying an order out moves, shared by the sweep and a manual
+    settlement so that both record the same amount under the same key.
+    """
+    account = seller_payable(seller_id)
+    return sum(t.amount_for(account, currency) for t in transactions if t.kind != "payout")
+
+
+def order_payout(
+    order_id: int, seller_id: int, net: Money, destination: str | None = None
+) -> LedgerTransaction:
+    """The payout of one order, attached to it: what `awaiting_payout` looks for."""
+    return dataclasses.replace(
+        payout(seller_id, net, payout_key(order_id), destination), order_id=order_id
+    )
 
 
 @dataclass(frozen=True)
@@ -73,17 +104,35 @@ class PayoutService:
         return paid
 
     async def _pay_order(self, gateway: PaymentGateway, order_id: int) -> bool:
+        """Transfer one order's net, then record it; never transfer what is already paid.
+
+        Why the checks before the transfer: the sweep's list was read earlier, and an operator
+        may have settled the order by hand since (its payout is then recorded), or settled the
+        balance before settlements were recorded per order (the payable no longer holds the
+        net). Either way a transfer would pay the seller twice and take the payable below zero,
+        so the order is left alone, and in the second case the operators are told once.
+        """
         async with self._uow(read_only=True) as uow:
             order = await uow.orders.get(order_id)
             seller = await uow.users.get(order.seller_id) if order else None
             transactions = await uow.ledger.order_transactions(order_id)
+            held = (
+                await uow.ledger.balance(seller_payable(order.seller_id), order.currency)
+                if order
+                else 0
+            )
         if order is None or seller is None or not order.provider_charge_id:
             return False
+        if any(t.kind == "payout" for t in transactions):
+            return False  # paid meanwhile (by hand, or by another sweep)
         if not seller.payouts_enabled or not seller.stripe_account_id:
             return False  # picked up again once onboarding is finished
-        account = seller_payable(order.seller_id)
-        net = sum(t.amount_for(account, order.currency) for t in transactions if t.kind != "payout")
+        net = order_net(transactions, order.seller_id, order.currency)
         if net <= 0:
+            return False
+        amount = Money(net, order.currency)
+        if net > held:
+            await self._alert_uncovered(order_id, amount)
             return False
         key = payout_key(order_id)
         try:
@@ -102,13 +151,62 @@ class PayoutService:
             await self._record_failure(order_id, str(exc))
             return False
         now = self._clock.now()
-        transaction = dataclasses.replace(
-            payout(order.seller_id, Money(net, order.currency), key), order_id=order_id
-        )
         async with self._uow() as uow:
-            recorded = await uow.ledger.record(transaction, now)
-        log.info("order %s paid out by transfer %s", order_id, result.transfer_id)
+            recorded = await uow.ledger.record(order_payout(order_id, order.seller_id, amount), now)
+            if not recorded and await self._settled_by_hand(uow, order_id):
+                # The operator's settlement won the key: the money went out twice, and only a
+                # human can take the transfer back.
+                log.error(
+                    "order %s settled by hand while transfer %s paid it",
+                    order_id,
+                    result.transfer_id,
+                )
+                await alert_operators(
+                    uow,
+                    self._settings.admin_ids,
+                    now,
+                    N_(
+                        "Order #{order_id} was paid twice: settled by hand and sent by Stripe "
+                        "transfer {transfer_id} ({amount}). Please reverse the transfer."
+                    ),
+                    f"payout-twice:{order_id}",
+                    order_id=order_id,
+                    amount=amount.format(),
+                    transfer_id=result.transfer_id,
+                )
+        if recorded:
+            log.info("order %s paid out by transfer %s", order_id, result.transfer_id)
         return recorded
+
+    @staticmethod
+    async def _settled_by_hand(uow: UnitOfWork, order_id: int) -> bool:
+        """Whether the order's recorded payout is a manual settlement, not a transfer.
+
+        Another sweep (a second replica) recording the same order is harmless: it sent the same
+        idempotency key, so Stripe made one transfer. Only a settlement by hand means two.
+        """
+        return any(
+            entry.account == EXTERNAL_MANUAL
+            for transaction in await uow.ledger.order_transactions(order_id)
+            if transaction.kind == "payout"
+            for entry in transaction.entries
+        )
+
+    async def _alert_uncovered(self, order_id: int, amount: Money) -> None:
+        log.warning("payout of order %s skipped: %s exceeds the seller's balance", order_id, amount)
+        async with self._uow() as uow:
+            await alert_operators(
+                uow,
+                self._settings.admin_ids,
+                self._clock.now(),
+                N_(
+                    "Order #{order_id} was not paid out: its {amount} is more than the seller's "
+                    "balance (settled by hand already?). Please check."
+                ),
+                f"payout-uncovered:{order_id}",
+                order_id=order_id,
+                amount=amount.format(),
+            )
 
     async def _record_failure(self, order_id: int, error: str) -> None:
         log.error("payout of order %s refused by the provider: %s", order_id, error)
@@ -147,6 +245,15 @@ class PayoutService:
     async def settle(self, operator_id: int, seller_id: int, amount: Money) -> Money:
         """Mark a seller's balance as paid by hand; refused if it changed since it was listed.
 
+        Why per order: a card balance settled by hand would otherwise still be transferred by
+        the sweep, order by order, once the seller onboards Connect: paid twice. So each
+        released, unpaid card order the balance holds gets its own payout under the sweep's key
+        (`awaiting_payout` then skips it; of a racing sweep and this settlement, whichever
+        records the key second gets nothing: a `Conflict` here, an operator alert there). Only
+        what no such order explains (a tip after a payout, say) is one `settle:` payout.
+        The orders and their nets are read before the balance: under READ COMMITTED whatever
+        they include has then committed before the balance was read, so the balance covers it.
+
         Why the lock: the balance is a sum over ledger rows, which no unique key protects, so a
         double tap (or two replicas) on PostgreSQL READ COMMITTED could both read the same
         balance and each record a payout of it, driving the payable negative. Settlements of a
@@ -160,15 +267,42 @@ class PayoutService:
         async with self._uow() as uow:
             if await uow.users.get_for_update(seller_id) is None:
                 raise NotFound()
+            nets: list[tuple[int, int]] = []
+            if amount.currency != STARS:
+                for order_id in await uow.orders.unpaid_released_for_seller(
+                    seller_id, amount.currency
+                ):
+                    transactions = await uow.ledger.order_transactions(order_id)
+                    nets.append((order_id, order_net(transactions, seller_id, amount.currency)))
             held = await uow.ledger.balance(account, amount.currency)
             if held != amount.amount_minor or held <= 0:
                 raise Conflict(N_("This balance changed; please open /payouts again."))
+            rest = held
+            for order_id, net in nets:
+                if net <= 0:
+                    continue
+                if net > rest:
+                    # Only after an earlier settlement recorded as a lump sum: the balance no
+                    # longer holds this order's net, so it cannot be what is being paid now.
+                    log.warning("settlement of seller %s leaves order %s", seller_id, order_id)
+                    continue
+                settled = order_payout(
+                    order_id, seller_id, Money(net, amount.currency), EXTERNAL_MANUAL
+                )
+                if not await uow.ledger.record(settled, now):
+                    # The sweep recorded its transfer of this order meanwhile: what is owed is
+                    # no longer what the operator confirmed (the whole settlement rolls back).
+                    raise Conflict(N_("This balance changed; please open /payouts again."))
+                rest -= net
+            if rest == 0:
+                return amount
             number = 1
             while await uow.ledger.has(f"settle:{seller_id}:{amount.currency}:{number}"):
                 number += 1
-            destination = EXTERNAL_STARS if amount.currency == "XTR" else "external:manual"
+            destination = EXTERNAL_STARS if amount.currency == STARS else EXTERNAL_MANUAL
             key = f"settle:{seller_id}:{amount.currency}:{number}"
-            if not await uow.ledger.record(payout(seller_id, amount, key, destination), now):
+            remainder = Money(rest, amount.currency)
+            if not await uow.ledger.record(payout(seller_id, remainder, key, destination), now):
                 # Cannot happen under the lock; if it ever does, say so rather than claim a
                 # settlement that another transaction made.
                 raise Conflict(N_("This balance changed; please open /payouts again."))

@@ -301,6 +301,14 @@ class OrderRepository(Protocol):
         """Released card orders, cleared before the date, with no payout and no payout error."""
         ...
 
+    async def unpaid_released_for_seller(self, seller_id: int, currency: str) -> Sequence[int]:
+        """The seller's released card orders in `currency` with no payout yet, oldest first.
+
+        Cleared or not, payout error or not: what a manual settlement of the seller's balance
+        pays, and must therefore mark as paid so the sweep never transfers them again.
+        """
+        ...
+
     async def due(
         self,
         statuses: Collection[str],

@@ -16,6 +16,7 @@ import pytest
 from bot.domain.ledger import seller_payable
 from bot.domain.money import Money
 from bot.errors import Conflict, NotFound
+from bot.services.payouts import payout_key
 from bot.storage.repositories.ledger import SqlLedgerRepository
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.test_payouts_webhooks import completed_order
@@ -41,13 +42,17 @@ def one_settled_one_refused(results: Sequence[Money | BaseException], amount: Mo
 
 @pytest.mark.parametrize("currency", ["XTR", "USD"])
 async def test_a_double_tap_settles_once(world: MoneyWorld, currency: str) -> None:
-    await completed_order(world, currency)
+    order = await completed_order(world, currency)
     [owed] = await world.payouts.owed(ADMIN)
     results = await settle_twice(world, owed.amount)
     one_settled_one_refused(results, owed.amount)
     assert await payable(world, currency) == 0
     async with world.uow(read_only=True) as uow:
-        assert await uow.ledger.has(f"settle:{SELLER}:{currency}:1")
+        if currency == "XTR":
+            assert await uow.ledger.has(f"settle:{SELLER}:{currency}:1")
+        else:  # a card settlement is recorded against the order it pays (no lump sum left)
+            assert await uow.ledger.has(payout_key(order.id))
+            assert not await uow.ledger.has(f"settle:{SELLER}:{currency}:1")
         assert not await uow.ledger.has(f"settle:{SELLER}:{currency}:2")
     assert await world.payouts.owed(ADMIN) == []
 

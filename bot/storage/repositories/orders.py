@@ -36,6 +36,17 @@ def _has_transaction(kind: str) -> Any:
     )
 
 
+def _released(before: datetime | None = None) -> Any:
+    """The order's escrow went to the seller (release or split), at or before `before`."""
+    condition = and_(
+        ledger_transactions.c.order_id == orders.c.id,
+        ledger_transactions.c.kind.in_(("release", "split")),
+    )
+    if before is not None:
+        condition = and_(condition, ledger_transactions.c.created_at <= before)
+    return exists().where(condition)
+
+
 class SqlOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -113,23 +124,31 @@ class SqlOrderRepository:
         )
 
     async def awaiting_payout(self, released_before: datetime, limit: int) -> Sequence[int]:
-        released = exists().where(
-            and_(
-                ledger_transactions.c.order_id == orders.c.id,
-                ledger_transactions.c.kind.in_(("release", "split")),
-                ledger_transactions.c.created_at <= released_before,
-            )
-        )
         return await self._ids(
             select(orders.c.id)
             .where(
                 orders.c.rail == "stripe",
                 orders.c.payout_error.is_(None),
-                released,
+                _released(released_before),
                 ~_has_transaction("payout"),
             )
             .order_by(orders.c.id)
             .limit(limit)
+        )
+
+    async def unpaid_released_for_seller(self, seller_id: int, currency: str) -> Sequence[int]:
+        # No clearance and no payout_error filter: a manual settlement pays the whole balance,
+        # so it must claim every order whose net is in it, or the sweep could pay one again.
+        return await self._ids(
+            select(orders.c.id)
+            .where(
+                orders.c.seller_id == seller_id,
+                orders.c.currency == currency,
+                orders.c.rail == "stripe",
+                _released(),
+                ~_has_transaction("payout"),
+            )
+            .order_by(orders.c.id)
         )
 
     async def due(
