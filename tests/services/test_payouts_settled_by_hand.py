@@ -18,7 +18,6 @@ from bot.domain.fees import seller_settlement
 from bot.domain.ledger import (
     EXTERNAL_STRIPE,
     payout,
-    release_to_seller,
     seller_payable,
     tip_received,
 )
@@ -123,8 +122,8 @@ async def test_a_settlement_of_orders_and_a_remainder_pays_exactly_the_balance(
         )
         await uow.users.update_profile(SELLER, world.clock.now(), payouts_enabled=False)
     gig = await world.add_gig("USD", 3000)
-    first = await completed_order_on(world, gig, "k2")
-    second = await completed_order_on(world, gig, "k3")
+    first = await completed_order(world, "USD", gig_id=gig, key="k2")
+    second = await completed_order(world, "USD", gig_id=gig, key="k3")
     expected = order_net(world, first) + order_net(world, second) + tip_net.amount_minor
     assert await payable(world) == expected
 
@@ -150,22 +149,6 @@ async def test_a_settlement_of_orders_and_a_remainder_pays_exactly_the_balance(
     world.clock.advance(world.settings.clearance_period)
     assert await world.payouts.pay_due() == 0
     assert len(world.gateway.transfers) == 1  # only the first order's, before the settlement
-
-
-async def completed_order_on(world: MoneyWorld, gig_id: int, key: str) -> OrderRecord:
-    """Like `completed_order`, on an existing gig with its own confirm key."""
-    order = await world.place(gig_id, key=key)
-    await world.payments.confirm_payment(world.payment(order))
-    order = await world.order(order.id)
-    total = Money(order.total_minor, order.currency)
-    split = seller_settlement(total, world.orders.policy)
-    async with world.uow() as uow:
-        await uow.orders.update(order.id, order.version, status="completed")
-        await uow.ledger.record(
-            release_to_seller(order.id, total, SELLER, split.seller_net, split.commission),
-            world.clock.now(),
-        )
-    return order
 
 
 def transfer_then(

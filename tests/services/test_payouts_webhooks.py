@@ -17,9 +17,14 @@ from bot.services.ports import OrderRecord
 from tests.services.money_world import ADMIN, BUYER, SELLER, WEBHOOK_SECRET, MoneyWorld
 
 
-async def completed_order(world: MoneyWorld, currency: str = "USD") -> OrderRecord:
-    """An order paid and released (completion belongs to the delivery flow; done by hand)."""
-    order = await world.place(await world.add_gig(currency, 2000 if currency != "XTR" else 100))
+async def completed_order(
+    world: MoneyWorld, currency: str = "USD", *, gig_id: int | None = None, key: str = "k1"
+) -> OrderRecord:
+    """An order paid and released (completion belongs to the delivery flow; done by hand), on
+    a new gig or on `gig_id` (with its own confirm `key` for a second order)."""
+    if gig_id is None:
+        gig_id = await world.add_gig(currency, 2000 if currency != "XTR" else 100)
+    order = await world.place(gig_id, key=key)
     await world.payments.confirm_payment(world.payment(order))
     order = await world.order(order.id)
     total = Money(order.total_minor, order.currency)
