@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.clock import Clock
 from bot.domain.gig import (
@@ -265,8 +265,7 @@ class GigService:
                 raise GigHasOpenOrders(count=count)
             now = self._clock.now()
             if not await uow.gigs.set_status(gig_id, GigStatus.deleted, now, record.version):
-                await _own(uow, seller_id, gig_id)  # GigGone when the other tap deleted it
-                raise GigChangedMeanwhile()
+                await _refuse_stale(uow, seller_id, gig_id)
             await self._changed(uow, gig_id, now, "deleted")
             return record.spec.title
 
@@ -330,8 +329,14 @@ async def _write_spec(
 ) -> None:
     """Write a spec computed from `record`, only over that very version."""
     if not await uow.gigs.update_spec(record.id, spec, now, record.version):
-        await _own(uow, seller_id, record.id)  # GigGone when it was deleted meanwhile
-        raise GigChangedMeanwhile()
+        await _refuse_stale(uow, seller_id, record.id)
+
+
+async def _refuse_stale(uow: UnitOfWork, seller_id: int, gig_id: int) -> NoReturn:
+    """A version-checked write lost: `GigGone` when the gig was deleted meanwhile, else
+    `GigChangedMeanwhile`."""
+    await _own(uow, seller_id, gig_id)
+    raise GigChangedMeanwhile()
 
 
 async def card_for(uow: UnitOfWork, record: GigRecord) -> GigCard:

@@ -40,6 +40,8 @@ from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 100
+#: Why a settlement is refused: what is owed is no longer what the operator confirmed.
+BALANCE_CHANGED = N_("This balance changed; please open /payouts again.")
 SELLER_PREFIX = "seller:"
 #: Where a card payout settled by hand goes (the sweep's own go to external:stripe).
 EXTERNAL_MANUAL = "external:manual"
@@ -276,7 +278,7 @@ class PayoutService:
                     nets.append((order_id, order_net(transactions, seller_id, amount.currency)))
             held = await uow.ledger.balance(account, amount.currency)
             if held != amount.amount_minor or held <= 0:
-                raise Conflict(N_("This balance changed; please open /payouts again."))
+                raise Conflict(BALANCE_CHANGED)
             rest = held
             for order_id, net in nets:
                 if net <= 0:
@@ -292,7 +294,7 @@ class PayoutService:
                 if not await uow.ledger.record(settled, now):
                     # The sweep recorded its transfer of this order meanwhile: what is owed is
                     # no longer what the operator confirmed (the whole settlement rolls back).
-                    raise Conflict(N_("This balance changed; please open /payouts again."))
+                    raise Conflict(BALANCE_CHANGED)
                 rest -= net
             if rest == 0:
                 return amount
@@ -305,5 +307,5 @@ class PayoutService:
             if not await uow.ledger.record(payout(seller_id, remainder, key, destination), now):
                 # Cannot happen under the lock; if it ever does, say so rather than claim a
                 # settlement that another transaction made.
-                raise Conflict(N_("This balance changed; please open /payouts again."))
+                raise Conflict(BALANCE_CHANGED)
         return amount
