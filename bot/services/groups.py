@@ -162,8 +162,10 @@ class GroupService:
         remembered as the source of that user's order of that gig (for ATTRIBUTION_WINDOW)."""
         now = self._clock.now()
         async with self._uow() as uow:
-            if await uow.groups.get(chat_id) is None:
-                return  # a made-up link: no chat of ours gets the credit
+            if await uow.groups.get(chat_id) is None or not await uow.groups.gig_posted_in(
+                chat_id, gig_id
+            ):
+                return  # a made-up link: no chat of ours gets the view or the credit
             await uow.groups.record_view(chat_id, gig_id, user_id, now)
             source = {"chat_id": chat_id, "at": now.isoformat()}
             await uow.persistence.save(SOURCE_KIND, f"{user_id}:{gig_id}", source, now)
@@ -189,6 +191,16 @@ async def attributed_source(
     chat_id = int(stored["chat_id"])
     chat = await uow.groups.get(chat_id)
     return chat.chat_id if chat is not None else None
+
+
+async def creditable_source(uow: UnitOfWork, chat_id: int, gig_id: int) -> bool:
+    """Whether an order of `gig_id` may credit `chat_id` with the referral share: the bot
+    posted that gig there (a hand-made `gig_<id>_g<chat>` link names any chat) and is still
+    in the chat (active or paused, not removed) as the order is placed."""
+    chat = await uow.groups.get(chat_id)
+    if chat is None or chat.status is ChatStatus.removed:
+        return False
+    return await uow.groups.gig_posted_in(chat_id, gig_id)
 
 
 def _category(value: str) -> Category:

@@ -117,7 +117,7 @@ async def test_order_from_a_group_post_is_attributed_and_shown_in_stats(harness:
     async with harness.bot.deps.uow() as uow:
         total = Money(order.total_minor, order.currency)
         await uow.ledger.record(payment_received(order.id, total), now)
-        await release_escrow(uow, order, orders.policy, now, group_referral_bps=1000)
+        await release_escrow(uow, order, now)
         credited = await uow.ledger.balance(referral_account(group.id), "USD")
     assert credited == order.subtotal_minor // 10
 

@@ -1,10 +1,11 @@
-"""Fees: one rounding per line (half up at one minor unit), small-order fee at its threshold."""
+"""Pricing tables: one rounding per line (half up at one minor unit), small-order fee at its
+threshold, the rates an order freezes, releases, splits, tips and referral shares."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.domain.fees import (
+from bot.domain.pricing import (
     NO_FEES,
     FeePolicy,
     PriceBreakdown,
@@ -55,7 +56,9 @@ def test_buyer_breakdown_table(subtotal: Money, service_fee: Money, small_fee: M
 def test_no_fees_policy_charges_nothing() -> None:
     breakdown = buyer_breakdown(usd(1234), NO_FEES)
     assert breakdown.total == usd(1234)
-    assert seller_settlement(usd(1234), NO_FEES) == Settlement(usd(1234), usd(0))
+    assert seller_settlement(usd(1234), NO_FEES.seller_commission_bps) == Settlement(
+        usd(1234), usd(0)
+    )
 
 
 @pytest.mark.parametrize(
@@ -71,8 +74,7 @@ def test_no_fees_policy_charges_nothing() -> None:
     ],
 )
 def test_seller_settlement_table(amount: int, bps: int, net: int, commission: int) -> None:
-    policy = FeePolicy(buyer_fee_bps=0, seller_commission_bps=bps)
-    settlement = seller_settlement(usd(amount), policy)
+    settlement = seller_settlement(usd(amount), bps)
     assert settlement == Settlement(seller_net=usd(net), commission=usd(commission))
     assert settlement.amount == usd(amount)
 
@@ -114,7 +116,7 @@ def test_negative_amounts_are_refused() -> None:
     with pytest.raises(ValueError):
         buyer_breakdown(usd(-1), POLICY)
     with pytest.raises(ValueError):
-        seller_settlement(usd(-1), POLICY)
+        seller_settlement(usd(-1), POLICY.seller_commission_bps)
 
 
 def test_breakdown_refuses_a_total_that_is_not_the_sum() -> None:
