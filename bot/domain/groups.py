@@ -204,9 +204,7 @@ def referral_chat(account: str) -> int | None:
     return int(chat_id)
 
 
-def referral_payout(
-    chat_id: int, amount: Money, key: str, destination: str
-) -> LedgerTransaction:
+def referral_payout(chat_id: int, amount: Money, key: str, destination: str) -> LedgerTransaction:
     """A group's referral balance paid out by an operator: from `group:<chat>:referral` to the
     outside account the money left through (like a seller's payout)."""
     if not amount.is_positive():

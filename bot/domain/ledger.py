@@ -25,8 +25,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.domain.pricing import SplitAmounts
 from bot.domain.money import STARS, Money
+from bot.domain.pricing import SplitAmounts
 from bot.errors import UnbalancedTransaction
 from bot.i18n.markers import N_
 

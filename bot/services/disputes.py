@@ -20,8 +20,8 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.ledger import split
-from bot.domain.pricing import MAX_BPS, split_amounts
 from bot.domain.order import Actor, OrderEvent, OrderStatus
+from bot.domain.pricing import MAX_BPS, split_amounts
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.delivery import check_reason

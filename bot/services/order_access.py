@@ -15,8 +15,8 @@ from typing import Any
 from bot.domain.groups import group_referral
 from bot.domain.ledger import escrow_account, release_to_seller
 from bot.domain.money import Money
-from bot.domain.pricing import Escrow, release_amounts
 from bot.domain.order import Actor
+from bot.domain.pricing import Escrow, release_amounts
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.ports import OrderEventRecord, OrderRecord, UnitOfWork

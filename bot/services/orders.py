@@ -14,10 +14,10 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.pricing import FeePolicy, PriceBreakdown, buyer_breakdown
 from bot.domain.gig import Extra, GigSpec, GigStatus, Package, PackageTier, RequirementKind
 from bot.domain.money import STARS, Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
+from bot.domain.pricing import FeePolicy, PriceBreakdown, buyer_breakdown
 from bot.domain.user import UserProfile
 from bot.errors import NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_

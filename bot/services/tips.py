@@ -4,9 +4,9 @@ A tip is an invoice like the order's (Stripe as provider, or Stars on a Stars or
 payload names the order and the amount (`tip:<order>:<amount>`), so the pre-checkout re-check
 and the successful payment know what was meant without any state kept between them.
 Recording it is one unit of work: a balanced ledger transaction (outside -> seller payable
-and platform fees, at the commission rate frozen on the order), an event in the order's history and both
-sides' notifications. The transaction's key holds Telegram's charge id, so a redelivered
-`successful_payment` records nothing twice. Bounds and offers: `bot.domain.tips`.
+and platform fees, at the commission rate frozen on the order), an event in the order's
+history and both sides' notifications. The transaction's key holds Telegram's charge id, so a
+redelivered `successful_payment` records nothing twice. Bounds and offers: `bot.domain.tips`.
 
 Card tips travel in the order's payout transfer when they arrive before it; a tip that arrives
 after the order was paid out stays on the seller's payable until an operator settles it from
@@ -21,8 +21,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.ledger import external_source_for, tip_received
 from bot.domain.money import Money
-from bot.domain.pricing import tip_division
 from bot.domain.order import Actor, OrderStatus
+from bot.domain.pricing import tip_division
 from bot.domain.tips import max_tip, min_tip, tip_in_bounds, tip_offers
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_

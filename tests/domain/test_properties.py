@@ -28,15 +28,6 @@ from bot.domain.ledger import (
     sums_by_currency,
 )
 from bot.domain.money import Money
-from bot.domain.pricing import (
-    Escrow,
-    FeePolicy,
-    PriceBreakdown,
-    buyer_breakdown,
-    release_amounts,
-    seller_settlement,
-    split_amounts,
-)
 from bot.domain.order import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -46,6 +37,15 @@ from bot.domain.order import (
     OrderStatus,
     allowed_events,
     transition,
+)
+from bot.domain.pricing import (
+    Escrow,
+    FeePolicy,
+    PriceBreakdown,
+    buyer_breakdown,
+    release_amounts,
+    seller_settlement,
+    split_amounts,
 )
 from bot.errors import TransitionRefused, UnbalancedTransaction
 

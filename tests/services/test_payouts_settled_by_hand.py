@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from bot.domain.pricing import seller_settlement
 from bot.domain.ledger import (
     EXTERNAL_STRIPE,
     payout,
@@ -22,6 +21,7 @@ from bot.domain.ledger import (
     tip_received,
 )
 from bot.domain.money import Money
+from bot.domain.pricing import seller_settlement
 from bot.errors import Conflict
 from bot.payments.fake_gateway import FakePaymentGateway
 from bot.payments.gateway import TransferResult

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from bot.domain.pricing import seller_settlement
 from bot.domain.ledger import release_to_seller, seller_payable
 from bot.domain.money import Money
+from bot.domain.pricing import seller_settlement
 from bot.errors import Conflict, NotAllowed
 from bot.payments.gateway import PaymentUnavailable
 from bot.payments.webhooks import sign_stripe_payload

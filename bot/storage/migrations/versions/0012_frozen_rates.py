@@ -53,9 +53,7 @@ def _current_rates() -> dict[str, Any]:
 
 def upgrade() -> None:
     for name in COLUMNS:
-        op.add_column(
-            "orders", sa.Column(name, sa.Integer(), nullable=False, server_default="0")
-        )
+        op.add_column("orders", sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
     op.add_column("orders", sa.Column("small_order_threshold_minor", sa.BigInteger()))
     bind = op.get_bind()
     if not bind.execute(sa.text("SELECT COUNT(*) FROM orders")).scalar():
