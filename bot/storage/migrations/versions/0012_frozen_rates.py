@@ -64,6 +64,12 @@ def upgrade() -> None:
             "referral_bps = CASE WHEN source_chat_id IS NULL THEN 0 ELSE :referral END, "
             "small_order_threshold_minor = CASE WHEN currency = :currency "
             "THEN :threshold ELSE NULL END"
+        ).bindparams(  # typed: PostgreSQL cannot infer a type for a parameter inside CASE
+            sa.bindparam("buyer", type_=sa.Integer()),
+            sa.bindparam("commission", type_=sa.Integer()),
+            sa.bindparam("referral", type_=sa.Integer()),
+            sa.bindparam("threshold", type_=sa.BigInteger()),
+            sa.bindparam("currency", type_=sa.String()),
         ),
         _parameters(_current_rates()),
     )
