@@ -3,6 +3,8 @@ threshold, the rates an order freezes, releases, splits, tips and referral share
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -161,7 +163,12 @@ def test_a_policy_freezes_its_rates_per_currency() -> None:
 @pytest.mark.parametrize("field", ["buyer_fee_bps", "seller_commission_bps", "referral_bps"])
 @pytest.mark.parametrize("value", [-1, MAX_BPS + 1])
 def test_frozen_rates_are_checked(field: str, value: int) -> None:
-    values = {"buyer_fee_bps": 0, "seller_commission_bps": 0, "referral_bps": 0, field: value}
+    values: dict[str, Any] = {
+        "buyer_fee_bps": 0,
+        "seller_commission_bps": 0,
+        "referral_bps": 0,
+        field: value,
+    }
     with pytest.raises(ConfigurationError):
         OrderRates(**values)
 
