@@ -3,8 +3,9 @@
 Pure rules, no I/O. A chat's `ChatRules` are what its admins chose in the settings; `matches`
 decides whether a gig belongs in that chat, `local_day` and `digest_due` place "today" and
 "the digest time" in the chat's own time zone (a daily limit that reset at UTC midnight would
-reset mid-afternoon for a chat in Los Angeles), and `group_referral` builds the ledger
-transaction of the group admins' cut of a completed order (half up, like every fee line).
+reset mid-afternoon for a chat in Los Angeles), `group_referral` builds the ledger transaction
+of the group admins' cut of a completed order (its amount is `bot.domain.pricing`'s), and
+`referral_payout` the one that pays that balance out.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from bot.domain.gig import Category
-from bot.domain.ledger import PLATFORM_FEES, Entry, LedgerTransaction
+from bot.domain.ledger import PLATFORM_FEES, Entry, LedgerTransaction, is_external
 from bot.domain.money import Money
 from bot.domain.timezones import resolve_zone
 from bot.errors import ValidationFailed
@@ -177,20 +178,13 @@ def referral_account(chat_id: int) -> str:
     return f"group:{chat_id}:referral"
 
 
-def group_referral(
-    order_id: int, source_chat_id: int | None, subtotal: Money, bps: int, platform_fee: Money
-) -> LedgerTransaction | None:
+def group_referral(order_id: int, source_chat_id: int, share: Money) -> LedgerTransaction | None:
     """The group admins' share of a completed order that came from their chat's post.
 
-    `bps` of the subtotal (half up, like every fee line), paid out of the platform's fee on
-    that order and never more than that fee, into `group:<chat>:referral`, under a key that
-    makes it once per order. None when the order did not come from a group or the share is 0.
+    `share` is decided by `bot.domain.pricing` (the order's frozen referral rate of its
+    subtotal, out of the platform's fee); it moves from the platform's fees into
+    `group:<chat>:referral`, under a key that makes it once per order. None when it is 0.
     """
-    if source_chat_id is None or bps <= 0:
-        return None
-    share = subtotal.percent_bps(bps)
-    if share > platform_fee:
-        share = platform_fee
     if not share.is_positive():
         return None
     return LedgerTransaction(
@@ -198,6 +192,29 @@ def group_referral(
         kind="group_referral",
         order_id=order_id,
         entries=(Entry(PLATFORM_FEES, -share), Entry(referral_account(source_chat_id), share)),
+    )
+
+
+def referral_chat(account: str) -> int | None:
+    """The chat a `group:<chat>:referral` account belongs to (None for any other account)."""
+    prefix, _, rest = account.partition(":")
+    chat_id, _, suffix = rest.rpartition(":")
+    if prefix != "group" or suffix != "referral" or not chat_id.lstrip("-").isdigit():
+        return None
+    return int(chat_id)
+
+
+def referral_payout(chat_id: int, amount: Money, key: str, destination: str) -> LedgerTransaction:
+    """A group's referral balance paid out by an operator: from `group:<chat>:referral` to the
+    outside account the money left through (like a seller's payout)."""
+    if not amount.is_positive():
+        raise ValidationFailed(N_("There is nothing to settle."))
+    if not is_external(destination):
+        raise ValueError(f"a referral payout must leave to an external account, not {destination}")
+    return LedgerTransaction(
+        key=key,
+        kind="referral_payout",
+        entries=(Entry(referral_account(chat_id), -amount), Entry(destination, amount)),
     )
 
 

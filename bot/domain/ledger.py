@@ -25,8 +25,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.domain.fees import MAX_BPS, FeePolicy, seller_settlement
 from bot.domain.money import STARS, Money
+from bot.domain.pricing import SplitAmounts
 from bot.errors import UnbalancedTransaction
 from bot.i18n.markers import N_
 
@@ -224,38 +224,22 @@ def refund(
     )
 
 
-@dataclass(frozen=True)
-class SplitAmounts:
-    """How `split` divides an escrow; the three parts sum to the escrow total."""
-
-    buyer_refund: Money
-    seller_net: Money
-    commission: Money
-
-
-def split_amounts(escrow_total: Money, buyer_refund_bps: int, policy: FeePolicy) -> SplitAmounts:
-    """The split rule: buyer refund = escrow_total x bps, half up at one minor unit; the rest
-    goes to the seller less the seller commission on that rest (half up), which the platform
-    keeps. Nothing is rounded twice, so the parts always sum to the escrow total."""
-    if type(buyer_refund_bps) is not int or not 0 <= buyer_refund_bps <= MAX_BPS:
-        raise UnbalancedTransaction(
-            N_("The buyer's share must be from 0 to {max} basis points."), max=MAX_BPS
-        )
-    buyer_refund = escrow_total.percent_bps(buyer_refund_bps)
-    settlement = seller_settlement(escrow_total - buyer_refund, policy)
-    return SplitAmounts(buyer_refund, settlement.seller_net, settlement.commission)
-
-
 def split(
-    order_id: int,
-    escrow_total: Money,
-    buyer_refund_bps: int,
-    seller_id: int,
-    policy: FeePolicy,
+    order_id: int, escrow_total: Money, seller_id: int, parts: SplitAmounts
 ) -> LedgerTransaction:
-    """A dispute settled by dividing the escrow (see `split_amounts` for the rule)."""
+    """A dispute settled by dividing the escrow (`bot.domain.pricing.split_amounts` decides
+    the parts; this only writes them, and refuses parts that do not empty the escrow)."""
     _positive(escrow_total, "escrow total")
-    parts = split_amounts(escrow_total, buyer_refund_bps, policy)
+    if any(part.is_negative() for part in (parts.buyer_refund, parts.seller_net)) or (
+        parts.platform_fee.is_negative()
+    ):
+        raise UnbalancedTransaction(N_("A release cannot move a negative amount."))
+    if parts.total != escrow_total:
+        raise UnbalancedTransaction(
+            N_("A release must empty the escrow of {total}; it moves {moved}."),
+            total=escrow_total.format(),
+            moved=parts.total.format(),
+        )
     return LedgerTransaction(
         key=f"order:{order_id}:split",
         kind="split",
@@ -265,7 +249,7 @@ def split(
             escrow_total,
             Entry(EXTERNAL_REFUNDS, parts.buyer_refund),
             Entry(seller_payable(seller_id), parts.seller_net),
-            Entry(PLATFORM_FEES, parts.commission),
+            Entry(PLATFORM_FEES, parts.platform_fee),
         ),
     )
 
@@ -367,7 +351,6 @@ __all__ = [
     "release_to_seller",
     "seller_payable",
     "split",
-    "split_amounts",
     "sums_by_currency",
     "tip_received",
 ]

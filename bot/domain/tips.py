@@ -11,7 +11,8 @@ Bounds, and why:
   so the transfer never exceeds what the order's charge brought in.
 
 The offers are 5%, 10% and 15% of the subtotal, each raised to the minimum and de-duplicated.
-The tip goes to the seller less the same commission as the order (`seller_settlement`).
+The tip goes to the seller less the commission rate frozen on its order
+(`bot.domain.pricing.tip_division`).
 """
 
 from __future__ import annotations

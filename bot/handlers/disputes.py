@@ -103,7 +103,11 @@ async def resolve(update: Update, context: AnyContext) -> None:
             user_id, Progress(SPLIT_FLOW, "percent", {"order": data["order"]})
         )
         await acknowledge(update)
-        text = _("Type the buyer's share in percent (0-100); the seller gets the rest.")
+        text = _(
+            "Type the buyer's share in percent (0-100): the buyer gets that share of the price "
+            "and of the fees they paid back; the seller gets the rest of the price less the "
+            "order's commission."
+        )
         await reply(update, context, OutgoingMessage(text))
     else:
         raise ValidationFailed()

@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot.domain.money import Money
 from bot.errors import ValidationFailed
+from bot.handlers import group_referrals
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.gig_panel import promoted
 from bot.handlers.group_settings_ui import (
@@ -202,6 +203,10 @@ async def groupstats(update: Update, context: AnyContext) -> None:
     revenue = ", ".join(
         Money(amount, currency).format() for currency, amount in sorted(stats.revenue_minor.items())
     )
+    referral = ", ".join(
+        Money(amount, currency).format()
+        for currency, amount in sorted(stats.referral_minor.items())
+    )
     text = _(
         "📊 <b>Gig Broker in this chat</b>\n"
         "Posts: {posts}\n"
@@ -215,6 +220,11 @@ async def groupstats(update: Update, context: AnyContext) -> None:
         paid=stats.paid_orders,
         completed=stats.completed_orders,
         revenue=revenue or "0",
+    )
+    text += "\n" + _(
+        "Referral share owed to this chat's admins: {referral} (paid out by the marketplace's "
+        "operator)",
+        referral=referral or "0",
     )
     await _say(update, OutgoingMessage(text))
 
@@ -253,6 +263,7 @@ def register(app: AnyApplication) -> None:
         dependencies.renderers, GroupPostHook(broadcast, groups, lambda: dependencies.bot_username)
     )
     dependencies.callbacks.register(SETTINGS)
+    group_referrals.register(app)  # operators settle the referral balances /groupstats shows
     app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
     app.add_handler(CommandHandler("gigsettings", gigsettings, filters=IN_GROUPS))

@@ -21,7 +21,6 @@ from bot.errors import Conflict, NotAllowed, NotFound, TransitionRefused, Valida
 from bot.i18n.markers import N_
 from bot.services.order_access import check_parts, load_for, note, party_actor, release_escrow
 from bot.services.order_steps import facts_of, move, notify
-from bot.services.orders import fee_policy
 from bot.services.ports import OrderRecord, UnitOfWork, UnitOfWorkFactory
 
 SWEEP_BATCH = 100
@@ -47,7 +46,6 @@ class DeliveryService:
         self._uow = uow
         self._clock = clock
         self._settings = settings
-        self._policy = fee_policy(settings)
 
     async def start_work(self, order_id: int, seller_id: int) -> OrderRecord:
         """The seller opens the delivery: from now the buyer can no longer cancel unilaterally."""
@@ -192,7 +190,7 @@ class DeliveryService:
             cancel_requested_by=None,
             cancel_requested_at=None,
         )
-        net = await release_escrow(uow, order, self._policy, now, self._settings.group_referral_bps)
+        net = await release_escrow(uow, order, now)
         automatic = event is OrderEvent.auto_complete
         await uow.outbox.add(
             notify(

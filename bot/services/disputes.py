@@ -8,7 +8,8 @@ transaction plus a message to both sides:
 - release: escrow to the seller's payable and the platform (as an approval would);
 - refund: the order is cancelled and `RefundService` refunds the buyer in full;
 - split: the buyer's share is refunded at the provider first (idempotent on the ledger key),
-  then the status change and the split transaction are written together.
+  then the status change and the split transaction are written together. The subtotal is
+  divided; the buyer's fees are refunded in the same proportion and never reach the seller.
 """
 
 from __future__ import annotations
@@ -18,22 +19,21 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.fees import MAX_BPS
-from bot.domain.ledger import escrow_account, split, split_amounts
-from bot.domain.money import Money
+from bot.domain.ledger import split
 from bot.domain.order import Actor, OrderEvent, OrderStatus
+from bot.domain.pricing import MAX_BPS, split_amounts
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.delivery import check_reason
 from bot.services.order_access import (
     check_parts,
+    held_escrow,
     history_lines,
     load_for,
     other_party,
     release_escrow,
 )
 from bot.services.order_steps import alert_operators, move, notify
-from bot.services.orders import fee_policy
 from bot.services.ports import OrderRecord, UnitOfWork, UnitOfWorkFactory
 from bot.services.refunds import RefundService
 
@@ -45,7 +45,6 @@ class DisputeService:
         self._uow = uow
         self._clock = clock
         self._settings = settings
-        self._policy = fee_policy(settings)
         self._refunds = refunds
 
     def _check_operator(self, user_id: int) -> None:
@@ -113,9 +112,7 @@ class DisputeService:
                 uow, order, OrderEvent.resolve_release, Actor.operator, now,
                 actor_user_id=operator_id, closed_at=now,
             )  # fmt: skip
-            net = await release_escrow(
-                uow, order, self._policy, now, self._settings.group_referral_bps
-            )
+            net = await release_escrow(uow, order, now)
             await self._tell_both(uow, order, "release", net_minor=net.amount_minor)
         return order
 
@@ -133,8 +130,9 @@ class DisputeService:
         return order
 
     async def split(self, order_id: int, operator_id: int, buyer_percent: int) -> OrderRecord:
-        """The buyer gets `buyer_percent` % of the escrow back; the seller the rest less the
-        commission on it (the ledger's split rule).
+        """The buyer gets `buyer_percent` % of the order back: that share of the subtotal and
+        the same share of the fees they paid; the seller the rest of the subtotal less the
+        order's commission (`bot.domain.pricing.split_amounts`, at the order's frozen rates).
 
         The provider refund comes first and outside any transaction (a Stripe call must not hold
         the order's lock, which on SQLite is the one write lock), so another operator may
@@ -151,11 +149,8 @@ class DisputeService:
         bps = buyer_percent * MAX_BPS // 100
         async with self._uow(read_only=True) as uow:
             order = await self._disputed(uow, order_id, lock=False)
-            held = await uow.ledger.balance(escrow_account(order_id), order.currency)
-        if held <= 0:
-            raise Conflict(N_("This order holds no money to release."))
-        total = Money(held, order.currency)
-        parts = split_amounts(total, bps, self._policy)
+            escrow = await held_escrow(uow, order)
+        parts = split_amounts(escrow, bps, order.rates)
         key = f"order:{order_id}:split"
         await self._refunds.refund_part(order, parts.buyer_refund.amount_minor, key)
         now = self._clock.now()
@@ -183,9 +178,7 @@ class DisputeService:
                     actor_user_id=operator_id, data={"buyer_percent": buyer_percent},
                     closed_at=now,
                 )  # fmt: skip
-                await uow.ledger.record(
-                    split(order_id, total, bps, order.seller_id, self._policy), now
-                )
+                await uow.ledger.record(split(order_id, escrow.held, order.seller_id, parts), now)
                 await self._tell_both(
                     uow, order, "split", percent=buyer_percent,
                     refunded_minor=parts.buyer_refund.amount_minor,

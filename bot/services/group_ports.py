@@ -63,6 +63,8 @@ class GroupStats:
     paid_orders: int
     completed_orders: int
     revenue_minor: Mapping[str, int] = field(default_factory=dict)  # completed, by currency
+    #: The chat's referral balance not settled yet (`group:<chat>:referral`), by currency.
+    referral_minor: Mapping[str, int] = field(default_factory=dict)
 
 
 class GroupRepository(Protocol):
@@ -108,6 +110,10 @@ class GroupRepository(Protocol):
         ...
 
     async def get_post(self, post_id: int) -> GroupPost | None: ...
+
+    async def gig_posted_in(self, chat_id: int, gig_id: int) -> bool:
+        """Whether a sent post in the chat shows the gig (its own post, or a digest with it)."""
+        ...
 
     async def posts_of_gig(self, gig_id: int) -> Sequence[GroupPost]: ...
 

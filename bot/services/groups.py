@@ -8,6 +8,7 @@ refused by Telegram (403) turns the subscription off; a supergroup migration car
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -19,8 +20,10 @@ from bot.domain.groups import (
     ChatRules,
     ChatStatus,
     PostingMode,
+    referral_account,
 )
-from bot.domain.money import exponent
+from bot.domain.ledger import Entry, LedgerTransaction
+from bot.domain.money import Money, exponent
 from bot.errors import NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.group_ports import ChatAdmins, GroupChat, GroupStats
@@ -66,9 +69,28 @@ class GroupService:
                 await uow.groups.set_status(chat_id, ChatStatus.removed, self._clock.now())
 
     async def migrated(self, old_chat_id: int, new_chat_id: int) -> bool:
-        """A basic group became a supergroup: same settings, posts and attribution, new id."""
+        """A basic group became a supergroup: same settings, posts and attribution, new id,
+        and the referral balance earned under the old id moves to the new one (in the same
+        unit of work, so an operator settles one balance, not two)."""
+        now = self._clock.now()
         async with self._uow() as uow:
-            return await uow.groups.migrate(old_chat_id, new_chat_id, self._clock.now())
+            if not await uow.groups.migrate(old_chat_id, new_chat_id, now):
+                return False
+            old_account = referral_account(old_chat_id)
+            for (account, currency), amount in (await uow.ledger.balances(old_account)).items():
+                if account == old_account and amount > 0:
+                    await uow.ledger.record(
+                        LedgerTransaction(
+                            key=f"referral-migrate:{old_chat_id}:{currency}",
+                            kind="referral_migrate",
+                            entries=(
+                                Entry(old_account, Money(-amount, currency)),
+                                Entry(referral_account(new_chat_id), Money(amount, currency)),
+                            ),
+                        ),
+                        now,
+                    )
+            return True
 
     async def settings(
         self, chat_id: int, user_id: int, title: str | None = None, chat_type: str | None = None
@@ -151,19 +173,26 @@ class GroupService:
         return int(major * 10 ** exponent(self.currency))
 
     async def stats(self, chat_id: int, user_id: int) -> GroupStats:
+        """The chat's reach and orders, and its referral balance not settled yet."""
         await self.require_admin(chat_id, user_id)
+        account = referral_account(chat_id)
         async with self._uow(read_only=True) as uow:
             if await uow.groups.get(chat_id) is None:
                 raise ChatNotSetUp()
-            return await uow.groups.stats(chat_id)
+            stats = await uow.groups.stats(chat_id)
+            balances = await uow.ledger.balances(account)
+        referral = {c: amount for (a, c), amount in balances.items() if a == account and amount}
+        return replace(stats, referral_minor=referral)
 
     async def opened_from_chat(self, chat_id: int, gig_id: int, user_id: int) -> None:
         """Someone opened a gig from a chat's post: a view for the chat's stats, and the chat
         remembered as the source of that user's order of that gig (for ATTRIBUTION_WINDOW)."""
         now = self._clock.now()
         async with self._uow() as uow:
-            if await uow.groups.get(chat_id) is None:
-                return  # a made-up link: no chat of ours gets the credit
+            if await uow.groups.get(chat_id) is None or not await uow.groups.gig_posted_in(
+                chat_id, gig_id
+            ):
+                return  # a made-up link: no chat of ours gets the view or the credit
             await uow.groups.record_view(chat_id, gig_id, user_id, now)
             source = {"chat_id": chat_id, "at": now.isoformat()}
             await uow.persistence.save(SOURCE_KIND, f"{user_id}:{gig_id}", source, now)
@@ -189,6 +218,16 @@ async def attributed_source(
     chat_id = int(stored["chat_id"])
     chat = await uow.groups.get(chat_id)
     return chat.chat_id if chat is not None else None
+
+
+async def creditable_source(uow: UnitOfWork, chat_id: int, gig_id: int) -> bool:
+    """Whether an order of `gig_id` may credit `chat_id` with the referral share: the bot
+    posted that gig there (a hand-made `gig_<id>_g<chat>` link names any chat) and is still
+    in the chat (active or paused, not removed) as the order is placed."""
+    chat = await uow.groups.get(chat_id)
+    if chat is None or chat.status is ChatStatus.removed:
+        return False
+    return await uow.groups.gig_posted_in(chat_id, gig_id)
 
 
 def _category(value: str) -> Category:

@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.fees import FeePolicy, seller_settlement
 from bot.domain.groups import group_referral
 from bot.domain.ledger import escrow_account, release_to_seller
 from bot.domain.money import Money
 from bot.domain.order import Actor
+from bot.domain.pricing import Escrow, release_amounts
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.ports import OrderEventRecord, OrderRecord, UnitOfWork
@@ -106,33 +106,36 @@ def check_parts(parts: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return checked
 
 
-async def release_escrow(
-    uow: UnitOfWork,
-    order: OrderRecord,
-    policy: FeePolicy,
-    now: datetime,
-    group_referral_bps: int = 0,
-) -> Money:
-    """Empty the order's escrow to the seller's payable (subtotal minus commission) and the
-    platform (commission plus the buyer's fees): one balanced transaction, in the caller's
-    unit of work so it commits with the status change. Returns the seller's net.
-    An order that came from a group post then credits that group's referral share
-    (`group_referral_bps` of the subtotal, out of the platform's fee) in the same unit of work."""
+async def held_escrow(uow: UnitOfWork, order: OrderRecord) -> Escrow:
+    """What the order's escrow holds now, read against its invoice (refused when empty)."""
     held = await uow.ledger.balance(escrow_account(order.id), order.currency)
     if held <= 0:
         raise Conflict(N_("This order holds no money to release."))
-    total = Money(held, order.currency)
-    subtotal = Money(min(order.subtotal_minor, held), order.currency)
-    seller_net = seller_settlement(subtotal, policy).seller_net
+    return Escrow(Money(held, order.currency), Money(order.subtotal_minor, order.currency))
+
+
+async def release_escrow(uow: UnitOfWork, order: OrderRecord, now: datetime) -> Money:
+    """Empty the order's escrow to the seller's payable (subtotal minus commission) and the
+    platform (commission plus the buyer's fees): one balanced transaction, in the caller's
+    unit of work so it commits with the status change. Returns the seller's net.
+
+    The rates are the order's own (frozen when it was placed), never today's settings. An
+    order credited to a group then moves that group's referral share out of the platform's
+    fee in the same unit of work (`bot.domain.pricing.release_amounts` decides every part)."""
+    escrow = await held_escrow(uow, order)
+    source = order.source_chat_id
+    parts = release_amounts(escrow, order.rates, referred=source is not None)
     await uow.ledger.record(
-        release_to_seller(order.id, total, order.seller_id, seller_net, total - seller_net), now
+        release_to_seller(
+            order.id, escrow.held, order.seller_id, parts.seller_net, parts.platform_fee
+        ),
+        now,
     )
-    referral = group_referral(
-        order.id, order.source_chat_id, subtotal, group_referral_bps, total - seller_net
-    )
-    if referral is not None:
-        await uow.ledger.record(referral, now)
-    return seller_net
+    if source is not None:
+        referral = group_referral(order.id, source, parts.referral)
+        if referral is not None:
+            await uow.ledger.record(referral, now)
+    return parts.seller_net
 
 
 HISTORY_LIMIT = 40

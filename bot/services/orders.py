@@ -1,4 +1,4 @@
-"""Ordering: quote, place an order (prices frozen), expire unpaid ones, and seller decline.
+"""Ordering: quote, place an order (prices and rates frozen), expire unpaid ones, decline.
 
 Each use case is one unit of work; statuses change only through `order_steps.move` (the state
 machine with a version check); notifications are committed with the change through the outbox.
@@ -14,14 +14,14 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.fees import FeePolicy, PriceBreakdown, buyer_breakdown
 from bot.domain.gig import Extra, GigSpec, GigStatus, Package, PackageTier, RequirementKind
 from bot.domain.money import STARS, Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
+from bot.domain.pricing import FeePolicy, PriceBreakdown, buyer_breakdown
 from bot.domain.user import UserProfile
 from bot.errors import NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
-from bot.services.groups import attributed_source
+from bot.services.groups import attributed_source, creditable_source
 from bot.services.order_steps import move, notify
 from bot.services.ports import (
     GigRecord,
@@ -38,12 +38,15 @@ SWEEP_BATCH = 100
 
 
 def fee_policy(settings: Settings) -> FeePolicy:
-    """The marketplace's fees from settings (the small-order fee is in the main currency)."""
+    """The marketplace's rates from settings (the small-order fee is in the main currency).
+
+    Only new orders are priced with it: each order freezes its `OrderRates` when placed."""
     return FeePolicy(
         buyer_fee_bps=settings.buyer_fee_bps,
         seller_commission_bps=settings.seller_commission_bps,
         small_order_fee=Money(settings.small_order_fee_minor, settings.currency),
         small_order_threshold=Money(settings.small_order_threshold_minor, settings.currency),
+        referral_bps=settings.group_referral_bps,
     )
 
 
@@ -202,6 +205,13 @@ class OrderService:
             answers = dict(request.answers)
             snapshot = _offer_snapshot(gig.spec, chosen, request.custom)
         breakdown = chosen.breakdown
+        source = request.source_chat_id or await attributed_source(
+            uow, request.buyer_id, gig.id, now
+        )
+        if source is not None and not await creditable_source(uow, source, gig.id):
+            source = None  # a made-up link, or the bot left that chat: nobody is credited
+        rates = self._policy.rates_for(breakdown.total.currency, referral=source is not None)
+        threshold = rates.small_order_threshold
         order, created = await uow.orders.create(
             NewOrder(
                 gig_id=gig.id,
@@ -220,8 +230,11 @@ class OrderService:
                 confirm_key=request.confirm_key,
                 created_at=now,
                 expires_at=now + self._settings.invoice_ttl,
-                source_chat_id=request.source_chat_id
-                or await attributed_source(uow, request.buyer_id, gig.id, now),
+                buyer_fee_bps=rates.buyer_fee_bps,
+                seller_commission_bps=rates.seller_commission_bps,
+                referral_bps=rates.referral_bps,
+                small_order_threshold_minor=None if threshold is None else threshold.amount_minor,
+                source_chat_id=source,
             )
         )
         if created:

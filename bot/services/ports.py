@@ -15,6 +15,8 @@ from typing import Any, Protocol, Self
 
 from bot.domain.gig import GigSpec, GigStatus
 from bot.domain.ledger import LedgerTransaction
+from bot.domain.money import Money
+from bot.domain.pricing import OrderRates
 from bot.domain.user import UserProfile
 from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
@@ -215,6 +217,11 @@ class NewOrder:
     confirm_key: str
     created_at: datetime
     expires_at: datetime
+    # The rates the order is placed under, frozen with it (see `bot.domain.pricing`).
+    buyer_fee_bps: int
+    seller_commission_bps: int
+    referral_bps: int
+    small_order_threshold_minor: int | None
     source_chat_id: int | None = None
 
 
@@ -254,10 +261,27 @@ class OrderRecord:
     closed_at: datetime | None
     refund_error: str | None
     payout_error: str | None
+    # The rates the order was placed under (migration 0012; older orders were given the
+    # settings in force when that migration ran). Settlement reads these, never the settings.
+    buyer_fee_bps: int
+    seller_commission_bps: int
+    referral_bps: int
+    small_order_threshold_minor: int | None
     # A pending mutual cancellation and a seller's pending request for more days (issue 6).
     cancel_requested_by: int | None = None
     cancel_requested_at: datetime | None = None
     extension_days: int | None = None
+
+    @property
+    def rates(self) -> OrderRates:
+        """The frozen rates every settlement of this order uses."""
+        threshold = self.small_order_threshold_minor
+        return OrderRates(
+            buyer_fee_bps=self.buyer_fee_bps,
+            seller_commission_bps=self.seller_commission_bps,
+            referral_bps=self.referral_bps,
+            small_order_threshold=None if threshold is None else Money(threshold, self.currency),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,9 @@ A tip is an invoice like the order's (Stripe as provider, or Stars on a Stars or
 payload names the order and the amount (`tip:<order>:<amount>`), so the pre-checkout re-check
 and the successful payment know what was meant without any state kept between them.
 Recording it is one unit of work: a balanced ledger transaction (outside -> seller payable
-and platform fees, the order's commission rate), an event in the order's history and both
-sides' notifications. The transaction's key holds Telegram's charge id, so a redelivered
-`successful_payment` records nothing twice. Bounds and offers: `bot.domain.tips`.
+and platform fees, at the commission rate frozen on the order), an event in the order's
+history and both sides' notifications. The transaction's key holds Telegram's charge id, so a
+redelivered `successful_payment` records nothing twice. Bounds and offers: `bot.domain.tips`.
 
 Card tips travel in the order's payout transfer when they arrive before it; a tip that arrives
 after the order was paid out stays on the seller's payable until an operator settles it from
@@ -19,16 +19,15 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.fees import seller_settlement
 from bot.domain.ledger import external_source_for, tip_received
 from bot.domain.money import Money
 from bot.domain.order import Actor, OrderStatus
+from bot.domain.pricing import tip_division
 from bot.domain.tips import max_tip, min_tip, tip_in_bounds, tip_offers
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.services.order_access import note
 from bot.services.order_steps import alert_operators, notify
-from bot.services.orders import fee_policy
 from bot.services.ports import OrderRecord, UnitOfWorkFactory
 
 TIP_PREFIX = "tip:"
@@ -73,7 +72,6 @@ class TipService:
         self._uow = uow
         self._clock = clock
         self._settings = settings
-        self._policy = fee_policy(settings)
 
     async def choice(self, order_id: int, buyer_id: int) -> TipChoice:
         """The offers for the buyer of a completed order; refused for anyone else."""
@@ -126,7 +124,7 @@ class TipService:
                     charge=paid.telegram_charge_id, order_id=paid.order_id,
                 )  # fmt: skip
                 return False
-            net = seller_settlement(amount, self._policy).seller_net
+            net = tip_division(amount, order.rates).seller_net  # the order's frozen rate
             source = external_source_for(order.currency)
             transaction = tip_received(
                 order.id, paid.telegram_charge_id, amount, order.seller_id, net, source

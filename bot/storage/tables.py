@@ -202,6 +202,13 @@ orders = Table(
     Column("cancel_requested_by", BigInteger),
     _ts("cancel_requested_at"),
     Column("extension_days", Integer),
+    # The rates the order was placed under, read by every settlement (migration 0012; orders
+    # older than it were given the settings in force when it ran). The server default only
+    # serves that migration: every order the bot places writes its own rates.
+    Column("buyer_fee_bps", Integer, nullable=False, server_default="0"),
+    Column("seller_commission_bps", Integer, nullable=False, server_default="0"),
+    Column("referral_bps", Integer, nullable=False, server_default="0"),
+    Column("small_order_threshold_minor", BigInteger),  # NULL: no small-order fee rule applied
     CheckConstraint("total_minor > 0", name="total_positive"),
     Index("ix_orders_buyer", "buyer_id", "status"),
     Index("ix_orders_seller", "seller_id", "status"),

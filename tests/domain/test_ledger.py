@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.fees import FeePolicy
 from bot.domain.ledger import (
     EXTERNAL_REFUNDS,
     EXTERNAL_STARS,
@@ -22,12 +21,12 @@ from bot.domain.ledger import (
     release_to_seller,
     seller_payable,
     split,
-    split_amounts,
 )
 from bot.domain.money import Money
+from bot.domain.pricing import Escrow, OrderRates, SplitAmounts, split_amounts
 from bot.errors import UnbalancedTransaction
 
-POLICY = FeePolicy(buyer_fee_bps=500, seller_commission_bps=2000)
+RATES = OrderRates(buyer_fee_bps=500, seller_commission_bps=2000)
 
 
 def usd(cents: int) -> Money:
@@ -103,13 +102,13 @@ def test_refund_goes_out_to_refunds() -> None:
     ],
 )
 def test_split_rule(total: int, bps: int, buyer: int, seller: int, commission: int) -> None:
-    parts = split_amounts(usd(total), bps, POLICY)
-    assert (parts.buyer_refund, parts.seller_net, parts.commission) == (
+    parts = split_amounts(Escrow(usd(total), usd(total)), bps, RATES)  # no buyer fees
+    assert (parts.buyer_refund, parts.seller_net, parts.platform_fee) == (
         usd(buyer),
         usd(seller),
         usd(commission),
     )
-    tx = split(8, usd(total), bps, 4, POLICY)
+    tx = split(8, usd(total), 4, parts)
     assert tx.key == "order:8:split"
     got = balances([tx])
     assert got[(escrow_account(8), "USD")] == -total
@@ -121,8 +120,21 @@ def test_split_rule(total: int, bps: int, buyer: int, seller: int, commission: i
 
 @pytest.mark.parametrize("bps", [-1, 10_001])
 def test_split_share_out_of_range(bps: int) -> None:
+    with pytest.raises(ValueError):
+        split_amounts(Escrow(usd(100), usd(100)), bps, RATES)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        SplitAmounts(usd(50), usd(40), usd(9)),  # leaves 1 in the escrow
+        SplitAmounts(usd(60), usd(40), usd(1)),  # takes 1 more than it holds
+        SplitAmounts(usd(-10), usd(90), usd(20)),  # a negative part
+    ],
+)
+def test_split_refuses_parts_that_do_not_empty_the_escrow(parts: SplitAmounts) -> None:
     with pytest.raises(UnbalancedTransaction):
-        split(8, usd(100), bps, 4, POLICY)
+        split(8, usd(100), 4, parts)
 
 
 def test_payout_to_stripe_or_stars() -> None:

@@ -10,7 +10,6 @@ from hypothesis import event as note_event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.fees import FeePolicy, PriceBreakdown, buyer_breakdown, seller_settlement
 from bot.domain.ledger import (
     EXTERNAL_REFUNDS,
     EXTERNAL_STRIPE,
@@ -38,6 +37,15 @@ from bot.domain.order import (
     OrderStatus,
     allowed_events,
     transition,
+)
+from bot.domain.pricing import (
+    Escrow,
+    FeePolicy,
+    PriceBreakdown,
+    buyer_breakdown,
+    release_amounts,
+    seller_settlement,
+    split_amounts,
 )
 from bot.errors import TransitionRefused, UnbalancedTransaction
 
@@ -150,12 +158,13 @@ def test_builders_always_balance(
 ) -> None:
     money = Money(total, currency)
     policy = FeePolicy(buyer_fee_bps=0, seller_commission_bps=commission_bps)
-    settlement = seller_settlement(money, policy)
+    settlement = seller_settlement(money, commission_bps)
+    parts = split_amounts(Escrow(money, money), refund_bps, policy.rates_for(currency))
     built = [
         payment_received(order_id, money),
         release_to_seller(order_id, money, seller, settlement.seller_net, settlement.commission),
         refund(order_id, money),
-        split(order_id, money, refund_bps, seller, policy),
+        split(order_id, money, seller, parts),
         payout(seller, money, f"payout:{seller}"),
     ]
     for tx in built:
@@ -200,23 +209,24 @@ class SimulatedOrder:
             self.ledger.append(payment_received(self.order_id, total))
             self.paid = total.amount_minor
         elif event in RELEASE_EVENTS:
-            settlement = seller_settlement(self.breakdown.subtotal, self.policy)
+            rates = self.policy.rates_for(total.currency)
+            parts = release_amounts(self.escrow, rates, referred=False)
             self.ledger.append(
                 release_to_seller(
-                    self.order_id,
-                    total,
-                    self.seller_id,
-                    settlement.seller_net,
-                    settlement.commission + self.breakdown.fees,
+                    self.order_id, total, self.seller_id, parts.seller_net, parts.platform_fee
                 )
             )
         elif new_status is OrderStatus.split:
-            self.ledger.append(
-                split(self.order_id, total, self.buyer_share_bps, self.seller_id, self.policy)
-            )
+            rates = self.policy.rates_for(total.currency)
+            split_parts = split_amounts(self.escrow, self.buyer_share_bps, rates)
+            self.ledger.append(split(self.order_id, total, self.seller_id, split_parts))
         elif new_status is OrderStatus.cancelled and self.paid:
             self.ledger.append(refund(self.order_id, total))
         self.status = new_status
+
+    @property
+    def escrow(self) -> Escrow:
+        return Escrow(self.breakdown.total, self.breakdown.subtotal)
 
     def check(self) -> None:
         """The escrow invariant of DESIGN.md, and no internal account below zero."""

@@ -16,6 +16,7 @@ from bot.services.group_broadcast import BroadcastService
 from bot.services.order_access import release_escrow
 from bot.services.orders import OrderService, PlaceOrder
 from bot.services.ports import TelegramIdentity
+from bot.services.refunds import RefundService
 from bot.sim import FloodLimits, Group
 from tests.e2e.group_steps import live_gig, set_up_group
 from tests.harness import Harness
@@ -104,11 +105,13 @@ async def test_order_from_a_group_post_is_attributed_and_shown_in_stats(harness:
     await tom.expect("minimalist logo")
     async with harness.bot.deps.uow() as uow:  # what the order flow does on its first step
         await uow.users.upsert_identity(TelegramIdentity(tom.id, "Tom"), harness.clock.now())
-    orders = harness.bot.deps.service(OrderService)
+    deps = harness.bot.deps  # the order service as GROUP_REFERRAL_BPS=1000 would build it
+    settings = deps.settings.model_copy(update={"group_referral_bps": 1000})
+    orders = OrderService(deps.uow, deps.clock, settings, deps.service(RefundService))
     order = await orders.place_order(
         PlaceOrder(tom.id, gig_id, "basic", (), {}, confirm_key="tom-1")
     )
-    assert order.source_chat_id == group.id
+    assert (order.source_chat_id, order.referral_bps) == (group.id, 1000)
     await bob.send("/groupstats", chat=group)
     stats = await group.expect("Gig Broker in this chat")
     assert "Gig links opened: 1" in stats.text and "Orders from these links: 1" in stats.text
@@ -117,7 +120,7 @@ async def test_order_from_a_group_post_is_attributed_and_shown_in_stats(harness:
     async with harness.bot.deps.uow() as uow:
         total = Money(order.total_minor, order.currency)
         await uow.ledger.record(payment_received(order.id, total), now)
-        await release_escrow(uow, order, orders.policy, now, group_referral_bps=1000)
+        await release_escrow(uow, order, now)
         credited = await uow.ledger.balance(referral_account(group.id), "USD")
     assert credited == order.subtotal_minor // 10
 

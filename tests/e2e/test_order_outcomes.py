@@ -122,9 +122,13 @@ async def test_dispute_split_by_a_typed_percentage(shop: Harness) -> None:
     await ops.expect("from 0 to 100")
     await ops.send("30%")
     await ops.expect("Split recorded: 30%")
-    refund = (TOTAL * 3000 + 5000) // 10_000  # 30% half up at one minor unit: 949.5 -> 950
-    rest = TOTAL - refund
-    net = rest - rest * 2000 // 10_000  # 20% commission on the seller's part (exact here)
+    # 30% of the subtotal and 30% of the buyer's fees back (each half up at one minor unit);
+    # the seller gets the rest of the subtotal less the 20% commission, never the fees.
+    fees = TOTAL - SUBTOTAL
+    back = (SUBTOTAL * 3000 + 5000) // 10_000
+    refund = back + (fees * 3000 + 5000) // 10_000
+    rest = SUBTOTAL - back
+    net = rest - (rest * 2000 + 5000) // 10_000
     assert f"{refund / 100:.2f} USD" in (await tom.expect("resolved by a split")).text
     assert f"{net / 100:.2f} USD" in (await sam.expect("resolved by a split")).text
     assert [r.amount_minor for r in gateway.refunds.values()] == [refund]

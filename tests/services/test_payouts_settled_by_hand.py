@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from bot.domain.fees import seller_settlement
 from bot.domain.ledger import (
     EXTERNAL_STRIPE,
     payout,
@@ -22,6 +21,7 @@ from bot.domain.ledger import (
     tip_received,
 )
 from bot.domain.money import Money
+from bot.domain.pricing import seller_settlement
 from bot.errors import Conflict
 from bot.payments.fake_gateway import FakePaymentGateway
 from bot.payments.gateway import TransferResult
@@ -57,7 +57,7 @@ async def payouts_of(world: MoneyWorld, order_id: int) -> list[tuple[str, int, s
 
 def order_net(world: MoneyWorld, order: OrderRecord) -> int:
     return seller_settlement(
-        Money(order.total_minor, order.currency), world.orders.policy
+        Money(order.total_minor, order.currency), order.seller_commission_bps
     ).seller_net.amount_minor
 
 
@@ -114,7 +114,7 @@ async def test_a_settlement_of_orders_and_a_remainder_pays_exactly_the_balance(
     await onboard_seller(world)
     assert await world.payouts.pay_due() == 1
     tip = Money(500, "USD")
-    tip_net = seller_settlement(tip, world.orders.policy).seller_net
+    tip_net = seller_settlement(tip, paid.seller_commission_bps).seller_net
     async with world.uow() as uow:
         await uow.ledger.record(
             tip_received(paid.id, "tg_tip_1", tip, SELLER, tip_net, EXTERNAL_STRIPE),

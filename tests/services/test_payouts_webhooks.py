@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from bot.domain.fees import seller_settlement
 from bot.domain.ledger import release_to_seller, seller_payable
 from bot.domain.money import Money
+from bot.domain.pricing import seller_settlement
 from bot.errors import Conflict, NotAllowed
 from bot.payments.gateway import PaymentUnavailable
 from bot.payments.webhooks import sign_stripe_payload
@@ -28,7 +28,7 @@ async def completed_order(
     await world.payments.confirm_payment(world.payment(order))
     order = await world.order(order.id)
     total = Money(order.total_minor, order.currency)
-    split = seller_settlement(total, world.orders.policy)
+    split = seller_settlement(total, order.seller_commission_bps)
     async with world.uow() as uow:
         await uow.orders.update(order.id, order.version, status="completed")
         await uow.ledger.record(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -242,6 +242,19 @@ class SqlGroupRepository:
     async def get_post(self, post_id: int) -> GroupPost | None:
         rows = await self._rows(select(group_posts).where(group_posts.c.id == post_id))
         return _post(rows[0]) if rows else None
+
+    async def gig_posted_in(self, chat_id: int, gig_id: int) -> bool:
+        # A digest keeps its gigs in JSON (searched differently by each database): the chat's
+        # sent digests are few (one a day), so they are read and looked through here.
+        query = select(group_posts.c.gig_id, group_posts.c.gig_ids).where(
+            group_posts.c.chat_id == chat_id,
+            group_posts.c.state == PostState.sent.value,
+            or_(group_posts.c.gig_id == gig_id, group_posts.c.gig_id.is_(None)),
+        )
+        for posted, shown in (await self._connection.execute(query)).all():
+            if posted == gig_id or gig_id in (shown or ()):
+                return True
+        return False
 
     async def posts_of_gig(self, gig_id: int) -> Sequence[GroupPost]:
         query = (

@@ -21,7 +21,11 @@ from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import ledger_transactions, order_events, orders
 
 _RECORD_FIELDS = tuple(OrderRecord.__slots__)
-_WRITABLE = frozenset(_RECORD_FIELDS) - {"id", "version", "gig_id", "buyer_id", "seller_id"}
+#: The frozen rates are written once, when the order is placed.
+_FROZEN = {"buyer_fee_bps", "seller_commission_bps", "referral_bps", "small_order_threshold_minor"}
+_WRITABLE = (
+    frozenset(_RECORD_FIELDS) - {"id", "version", "gig_id", "buyer_id", "seller_id"} - _FROZEN
+)
 
 
 def _record(row: RowMapping) -> OrderRecord:
