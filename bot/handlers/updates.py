@@ -8,6 +8,15 @@ Telegram "try later"), and a claim left by a replica that died is taken over aft
 The last group marks the update finished and wakes the outbox sender, so the notifications a
 service committed go out at once.
 
+An update is finished only when its handler ended or a domain rule refused it. When the claim
+itself cannot be written (a locked database, a dropped connection) no handler runs at all, and
+when a handler fails on anything else (`errors.on_error`) the later groups do not run either:
+the update is `not_finished`, its claim released, and it is handled again (webhook mode answers
+5xx so Telegram redelivers it; polling mode re-queues it from the inbox, see
+`bot.telegram.polling`). A handler that keeps failing is given up after
+`MAX_UPDATE_ATTEMPTS` (the user gets the apology then), except a payment that could not even be
+stored in the payment journal (once stored, the journal's sweep books it whatever happens here).
+
 Finishes are written in batches (`UpdateFinisher`): one transaction for all the updates that
 finished while the previous write ran (webhook mode, where the handler waits for its write so
 Telegram's 200 still means "finished in the database"), or every ~50 ms without waiting (polling
@@ -19,6 +28,7 @@ redelivery within the lease is answered busy, one after it is handled again.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 from telegram import Update
@@ -27,6 +37,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from bot.clock import Clock
 from bot.handlers.context import AnyApplication, AnyContext, deps
 from bot.ops.log_context import CURRENT_UPDATE
+from bot.services.journal import JournalWriteFailed
 from bot.services.ports import UnitOfWorkFactory, UpdateClaim
 
 FIRST_GROUP = -100
@@ -36,15 +47,22 @@ UPDATE_CLAIM_LEASE = timedelta(minutes=2)
 # Polling mode: how long finished update_ids are gathered before one transaction writes them.
 FINISH_BATCH_DELAY_S = 0.05
 FINISHER_KEY = "gigbroker.update_finisher"
+# Failed handlings of one update before it is given up (finished with an apology).
+MAX_UPDATE_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
 
 
 class UpdateFinisher:
     """Writes finished update_ids in batches: one transaction per batch instead of per update."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, delay: float) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, delay: float, inbox: bool = False
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._delay = delay
+        self._inbox = inbox  # polling mode: the inbox rows are finished in the same write
         self._pending: list[int] = []
         self._written: asyncio.Future[None] | None = None
         self._writing = False
@@ -68,7 +86,10 @@ class UpdateFinisher:
                 self._pending, self._written = [], None
                 try:
                     async with self._uow() as uow:
-                        await uow.updates.finish_many(ids, self._clock.now())
+                        now = self._clock.now()
+                        await uow.updates.finish_many(ids, now)
+                        if self._inbox:
+                            await uow.inbox.finish_many(ids, now)
                 except BaseException as exc:
                     if written is not None and not written.done():
                         written.set_exception(exc)
@@ -97,17 +118,63 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
+def is_payment(update: Update) -> bool:
+    """A `successful_payment`: money that arrived, journaled before it is booked."""
+    message = update.effective_message
+    return message is not None and message.successful_payment is not None
+
+
+def not_finished(update: Update, context: AnyContext) -> None:
+    """Leave the update unfinished so it is handled again (see the module docstring)."""
+    dependencies = deps(context)
+    dependencies.failed_updates.add(update.update_id)
+    if dependencies.on_update_failed is not None:
+        dependencies.on_update_failed(update)
+
+
+def count_failure(update: Update, context: AnyContext) -> bool:
+    """Count one failed handling; True when the update is given up (finished anyway).
+
+    Never when a money event could not even be journaled: then the delivery is all there is.
+    """
+    failures = deps(context).update_failures
+    failures[update.update_id] = attempts = failures.get(update.update_id, 0) + 1
+    return attempts >= MAX_UPDATE_ATTEMPTS and not isinstance(context.error, JournalWriteFailed)
+
+
+async def release_claim(update: Update, context: AnyContext) -> None:
+    """Let the redelivery of a failed update take its claim at once (best effort: when this
+    write fails too, the claim's lease runs out instead)."""
+    dependencies = deps(context)
+    try:
+        async with dependencies.uow() as uow:
+            await uow.updates.release(update.update_id)
+    except Exception:
+        log.warning("could not release the claim of update %s", update.update_id, exc_info=True)
+
+
 async def claim_update(update: Update, context: AnyContext) -> None:
     dependencies = deps(context)
     CURRENT_UPDATE.set(update.update_id)  # for the log records written while handling it
     dependencies.metrics.update_started(update.update_id, update_kind(update))
-    async with dependencies.uow() as uow:
-        claim = await uow.updates.claim(
-            update.update_id, dependencies.clock.now(), UPDATE_CLAIM_LEASE
-        )
+    try:
+        async with dependencies.uow() as uow:
+            claim = await uow.updates.claim(
+                update.update_id, dependencies.clock.now(), UPDATE_CLAIM_LEASE
+            )
+    except Exception:
+        # Not recorded, so not handled: no handler runs unclaimed (a pre-checkout answered
+        # twice, an apology for a payment that was booked); it is delivered again.
+        log.warning("could not claim update %s; it is handled later", update.update_id,
+                    exc_info=True)  # fmt: skip
+        dependencies.metrics.update_skipped(update.update_id)
+        not_finished(update, context)
+        raise ApplicationHandlerStop from None
     if claim is not UpdateClaim.NEW:
         dependencies.busy_updates.update({update.update_id} if claim is UpdateClaim.BUSY else ())
         dependencies.metrics.update_skipped(update.update_id)
+        if claim is UpdateClaim.BUSY and dependencies.on_update_failed is not None:
+            dependencies.on_update_failed(update)  # polling: try again once that one ended
         raise ApplicationHandlerStop
 
 
@@ -118,8 +185,12 @@ async def finish_update(update: Update, context: AnyContext) -> None:
     finisher = application.bot_data.get(FINISHER_KEY)
     if finisher is None:
         finisher = application.bot_data[FINISHER_KEY] = UpdateFinisher(
-            dependencies.uow, dependencies.clock, 0.0 if webhook else FINISH_BATCH_DELAY_S
+            dependencies.uow,
+            dependencies.clock,
+            0.0 if webhook else FINISH_BATCH_DELAY_S,
+            inbox=not webhook,
         )
+    dependencies.update_failures.pop(update.update_id, None)
     written, start = finisher.add(update.update_id)
     if start and application.running:
         application.create_task(finisher.write(), name="finish-updates")
