@@ -49,6 +49,7 @@ FINISH_BATCH_DELAY_S = 0.05
 FINISHER_KEY = "gigbroker.update_finisher"
 # Failed handlings of one update before it is given up (finished with an apology).
 MAX_UPDATE_ATTEMPTS = 3
+MAX_TRACKED_FAILURES = 10_000
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +128,10 @@ def is_payment(update: Update) -> bool:
 def not_finished(update: Update, context: AnyContext) -> None:
     """Leave the update unfinished so it is handled again (see the module docstring)."""
     dependencies = deps(context)
-    dependencies.failed_updates.add(update.update_id)
-    if dependencies.on_update_failed is not None:
+    if dependencies.on_update_failed is not None:  # polling: queued again after a back-off
         dependencies.on_update_failed(update)
+    else:  # webhook: the endpoint reads (and clears) this to answer 500
+        dependencies.failed_updates.add(update.update_id)
 
 
 def count_failure(update: Update, context: AnyContext) -> bool:
@@ -138,6 +140,8 @@ def count_failure(update: Update, context: AnyContext) -> bool:
     Never when a money event could not even be journaled: then the delivery is all there is.
     """
     failures = deps(context).update_failures
+    if len(failures) > MAX_TRACKED_FAILURES:  # updates that never came back (another replica)
+        failures.clear()
     failures[update.update_id] = attempts = failures.get(update.update_id, 0) + 1
     return attempts >= MAX_UPDATE_ATTEMPTS and not isinstance(context.error, JournalWriteFailed)
 
@@ -171,10 +175,12 @@ async def claim_update(update: Update, context: AnyContext) -> None:
         not_finished(update, context)
         raise ApplicationHandlerStop from None
     if claim is not UpdateClaim.NEW:
-        dependencies.busy_updates.update({update.update_id} if claim is UpdateClaim.BUSY else ())
         dependencies.metrics.update_skipped(update.update_id)
-        if claim is UpdateClaim.BUSY and dependencies.on_update_failed is not None:
-            dependencies.on_update_failed(update)  # polling: try again once that one ended
+        if claim is UpdateClaim.BUSY:
+            if dependencies.on_update_failed is not None:
+                dependencies.on_update_failed(update)  # polling: again once that one ended
+            else:
+                dependencies.busy_updates.add(update.update_id)  # webhook: answered 503
         raise ApplicationHandlerStop
 
 

@@ -34,6 +34,7 @@ from bot.services.ports import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 RESTORE_BATCH = 500
+MAX_TRACKED_RETRIES = 10_000
 
 
 class Backoff:
@@ -106,6 +107,8 @@ class DurablePoller:
         """Queue `update` again after a back-off (its handling failed or was not claimed)."""
         if not self.running:
             return  # stopping: the inbox row is handled by the next start
+        if len(self._retries) > MAX_TRACKED_RETRIES:
+            self._retries.clear()
         attempt = self._retries.get(update.update_id, 0)
         self._retries[update.update_id] = attempt + 1
         task = asyncio.create_task(

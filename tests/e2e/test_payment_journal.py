@@ -308,3 +308,36 @@ async def test_the_same_payment_delivered_twice_is_booked_once(tmp_path: Path) -
         assert await _journal_rows(harness) == 1
     finally:
         await _close(harness)
+
+
+async def test_a_failed_update_is_handled_again_in_polling_mode_without_an_apology(
+    tmp_path: Path,
+) -> None:
+    plan = FaultPlan()
+    harness = await _shop(tmp_path, plan)
+    try:
+        alice = harness.user("alice", first_name="Alice")
+        plan.fail("persistence", "delete", connection_lost())
+        await alice.send("/cancel")
+        await alice.expect("Stopped.")
+        await alice.expect_nothing(within=0.3)
+        assert plan.raised == [("persistence", "delete")]
+        assert not any(APOLOGY in text for text in _texts(alice))
+    finally:
+        await _close(harness)
+
+
+async def test_an_update_that_keeps_failing_is_given_up_with_one_apology(tmp_path: Path) -> None:
+    plan = FaultPlan()
+    harness = await _shop(tmp_path, plan)
+    try:
+        alice = harness.user("alice", first_name="Alice")
+        plan.fail("persistence", "delete", connection_lost(), times=3)
+        await alice.send("/cancel")
+        await alice.expect(APOLOGY)
+        await alice.expect_nothing(within=0.3)
+        update_id = harness.sim.updates_sent[-1]["update_id"]
+        async with harness.bot.deps.uow(read_only=True) as uow:
+            assert await uow.updates.seen(update_id)  # finished: not handled a fourth time
+    finally:
+        await _close(harness)
