@@ -37,8 +37,6 @@ HANDLED_UPDATES = [
     Update.CHANNEL_POST,
 ]
 POLL_TIMEOUT_SECONDS = 10
-# Tasks the handlers start through `Application.create_task` under names of their own.
-KILLED_TASKS = frozenset({"finish-updates", "outbox-drain"})
 
 
 class BotProcess:
@@ -126,8 +124,7 @@ class BotProcess:
             doomed = [
                 task
                 for task in asyncio.all_tasks()
-                if task is not asyncio.current_task()
-                and (task.get_name().startswith(prefix) or task.get_name() in KILLED_TASKS)
+                if task is not asyncio.current_task() and task.get_name().startswith(prefix)
             ]
             for task in doomed:
                 task.cancel()

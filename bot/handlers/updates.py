@@ -119,6 +119,11 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
+def task_name(application: AnyApplication, what: str) -> str:
+    """Named like PTB names the Application's own tasks, so a kill finds them all."""
+    return f"Application:{application.bot.id}:{what}"
+
+
 def is_payment(update: Update) -> bool:
     """A `successful_payment`: money that arrived, journaled before it is booked."""
     message = update.effective_message
@@ -199,7 +204,7 @@ async def finish_update(update: Update, context: AnyContext) -> None:
     dependencies.update_failures.pop(update.update_id, None)
     written, start = finisher.add(update.update_id)
     if start and application.running:
-        application.create_task(finisher.write(), name="finish-updates")
+        application.create_task(finisher.write(), name=task_name(application, "finish-updates"))
     elif start:  # processed outside the running application (a test): write it now
         await finisher.write()
     if webhook:  # Telegram's 200 follows this handler: the finish must be written first
@@ -207,7 +212,9 @@ async def finish_update(update: Update, context: AnyContext) -> None:
     dependencies.metrics.update_finished(update.update_id)
     outbox = dependencies.outbox
     if outbox is not None and application.running and outbox.wanted():
-        application.create_task(outbox.drain_while_wanted(), name="outbox-drain")
+        application.create_task(
+            outbox.drain_while_wanted(), name=task_name(application, "outbox-drain")
+        )
 
 
 def register(app: AnyApplication) -> None:

@@ -341,3 +341,23 @@ async def test_an_update_that_keeps_failing_is_given_up_with_one_apology(tmp_pat
             assert await uow.updates.seen(update_id)  # finished: not handled a fourth time
     finally:
         await _close(harness)
+
+
+async def test_an_update_never_stored_is_not_confirmed_and_survives_a_kill(tmp_path: Path) -> None:
+    plan = FaultPlan()
+    harness = await _shop(tmp_path, plan)
+    try:
+        alice = harness.user("alice", first_name="Alice")
+        plan.fail("inbox", "store_many", times=1_000)  # the database is gone for good
+        await alice.send("/start")
+        for _ in range(500):
+            if len(plan.raised) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        assert len(plan.raised) >= 2  # retried, never handled unrecorded
+        assert not alice.since_cursor()
+        await harness.bot.kill()
+        await _restart_clean(harness)  # Telegram still holds it: its offset never moved
+        await alice.expect("Hi Alice!")
+    finally:
+        await _close(harness)
