@@ -74,6 +74,7 @@ from bot.services.payouts import PayoutService
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.profiles import ProfileService
 from bot.services.progress import ProgressStore
+from bot.services.provider_refunds import ProviderRefundService
 from bot.services.refunds import RefundService
 from bot.services.reviews import ReviewService
 from bot.services.saved_searches import SavedSearchService
@@ -227,7 +228,10 @@ def _money_services(deps: Deps, stars: StarsRefunder) -> None:
     deps.services[JournalService] = journal
     webhooks = StripeWebhookService(deps.uow, deps.clock, settings, journal)
     deps.services[StripeWebhookService] = webhooks
-    register_appliers(journal, deps.service(PaymentService), deps.service(TipService), webhooks)
+    provider_refunds = ProviderRefundService(deps.uow, deps.clock, settings)
+    register_appliers(
+        journal, deps.service(PaymentService), deps.service(TipService), webhooks, provider_refunds
+    )
     if settings.stripe_webhook_secret is not None:
         deps.stripe_webhook = webhooks.handle  # served at POST /stripe/webhook
 

@@ -26,8 +26,8 @@ from bot.domain.money import Money
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
-from bot.services.journal import ORDER_PAYMENT, JournalService
-from bot.services.journal_appliers import telegram_payment_row
+from bot.services.journal import ORDER_PAYMENT, TELEGRAM_REFUND, JournalService
+from bot.services.journal_appliers import telegram_payment_row, telegram_refund_row
 from bot.services.orders import OrderService
 from bot.services.payments import REQUIREMENT_FILE, PaymentService, parse_payload
 from bot.services.payouts import Owed, PayoutService
@@ -164,6 +164,18 @@ async def journal_payment(update: Update, context: AnyContext, kind: str) -> Non
     await journal.apply_now(entry)
 
 
+async def refunded_payment(update: Update, context: AnyContext) -> None:
+    """A refund Telegram reports: journaled, then checked against our own refunds."""
+    message = update.effective_message
+    if message is None or message.refunded_payment is None or message.from_user is None:
+        return
+    source, external_id, payload = telegram_refund_row(
+        message.from_user.id, message.refunded_payment.to_dict(), update.update_id
+    )
+    journal = deps(context).service(JournalService)
+    await journal.apply_now(await journal.store(source, external_id, TELEGRAM_REFUND, payload))
+
+
 async def decline(update: Update, context: AnyContext) -> None:
     query = update.callback_query
     if query is None:
@@ -238,6 +250,7 @@ def register(app: AnyApplication) -> None:
     dependencies.renderers.register("ops.alert", render_ops_alert)
     app.add_handler(PreCheckoutQueryHandler(pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
+    app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, refunded_payment))
     app.add_handler(CallbackQueryHandler(decline, pattern=DECLINE.pattern))
     app.add_handler(CallbackQueryHandler(settle, pattern=SETTLE.pattern))
     app.add_handler(CommandHandler("payouts", payouts_command, filters.ChatType.PRIVATE))

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 TELEGRAM, STRIPE = "telegram", "stripe"
 ORDER_PAYMENT, TIP_PAYMENT, STRIPE_EVENT = "order_payment", "tip_payment", "stripe_event"
+TELEGRAM_REFUND = "telegram_refund"  # a `refunded_payment`: keyed by "refund:<charge id>"
 
 RETRY_FIRST = timedelta(seconds=10)
 RETRY_MAX = timedelta(hours=1)

@@ -14,10 +14,12 @@ from bot.services.journal import (
     ORDER_PAYMENT,
     STRIPE_EVENT,
     TELEGRAM,
+    TELEGRAM_REFUND,
     TIP_PAYMENT,
     JournalService,
 )
 from bot.services.payments import PaymentReceived, PaymentService, parse_payload
+from bot.services.provider_refunds import ProviderRefundService, RefundSeen
 from bot.services.stripe_webhooks import StripeWebhookService
 from bot.services.tips import TipPaid, TipService, parse_tip_payload
 
@@ -34,6 +36,19 @@ def telegram_payment_row(
     return TELEGRAM, str(successful_payment["telegram_payment_charge_id"]), payload
 
 
+def telegram_refund_row(
+    buyer_id: int, refunded_payment: Mapping[str, Any], update_id: int | None = None
+) -> tuple[str, str, Mapping[str, Any]]:
+    """(source, external id, payload) of a `refunded_payment`: keyed apart from the payment
+    it refunds (the same charge id), so both rows exist."""
+    payload = {
+        "buyer_id": buyer_id,
+        "refunded_payment": dict(refunded_payment),
+        "update_id": update_id,
+    }
+    return TELEGRAM, f"refund:{refunded_payment['telegram_payment_charge_id']}", payload
+
+
 def _stripe_event(payload: Mapping[str, Any]) -> StripeEvent:
     return StripeEvent(
         id=str(payload["id"]),
@@ -48,6 +63,7 @@ def register_appliers(
     payments: PaymentService,
     tips: TipService,
     webhooks: StripeWebhookService,
+    provider_refunds: ProviderRefundService,
 ) -> None:
     async def order_payment(payload: Mapping[str, Any]) -> object:
         paid = payload["successful_payment"]
@@ -79,6 +95,17 @@ def register_appliers(
     async def stripe_event(payload: Mapping[str, Any]) -> object:
         return await webhooks.apply(_stripe_event(payload))
 
+    async def telegram_refund(payload: Mapping[str, Any]) -> object:
+        refunded = payload["refunded_payment"]
+        return await provider_refunds.seen(
+            RefundSeen(
+                telegram_charge_id=str(refunded["telegram_payment_charge_id"]),
+                currency=str(refunded["currency"]),
+                amount_minor=int(refunded["total_amount"]),
+            )
+        )
+
     journal.register(ORDER_PAYMENT, order_payment)
+    journal.register(TELEGRAM_REFUND, telegram_refund)
     journal.register(TIP_PAYMENT, tip_payment)
     journal.register(STRIPE_EVENT, stripe_event)

@@ -11,14 +11,20 @@ from bot.payments.webhooks import sign_stripe_payload
 from bot.services.journal import (
     ORDER_PAYMENT,
     RETRY_MAX,
+    TELEGRAM_REFUND,
     TIP_PAYMENT,
     JournalOutcome,
     JournalService,
     retry_delay,
 )
-from bot.services.journal_appliers import register_appliers, telegram_payment_row
+from bot.services.journal_appliers import (
+    register_appliers,
+    telegram_payment_row,
+    telegram_refund_row,
+)
 from bot.services.payments import PaymentService, invoice_payload
 from bot.services.ports import UnitOfWorkFactory
+from bot.services.provider_refunds import ProviderRefundService
 from bot.services.refunds import RefundService
 from bot.services.stripe_webhooks import StripeWebhookService
 from bot.services.tips import TipService, tip_payload
@@ -47,6 +53,7 @@ def intake(world: MoneyWorld) -> Intake:
         PaymentService(uow, world.clock, world.settings, refunds),
         TipService(uow, world.clock, world.settings),
         webhooks,
+        ProviderRefundService(uow, world.clock, world.settings),
     )
     return Intake(journal, webhooks, plan)
 
@@ -212,6 +219,28 @@ async def test_journal_rows_are_never_deleted(world: MoneyWorld) -> None:
     await parts.journal.apply_pending()
     assert await _journal_size(world) == 3
     assert not [name for name in dir(SqlPaymentJournalRepository) if "delete" in name]
+
+
+async def test_a_refund_telegram_reports_alerts_operators_unless_it_is_ours(
+    world: MoneyWorld,
+) -> None:
+    gig_id = await world.add_gig()
+    kept = await world.place(gig_id, key="k1")
+    await world.payments.confirm_payment(world.payment(kept, charge="tg_kept"))
+    cancelled = await world.place(gig_id, key="k2")
+    await world.payments.confirm_payment(world.payment(cancelled, charge="tg_back"))
+    await world.orders.seller_decline(cancelled.id, SELLER)  # our own refund
+    parts = intake(world)
+    for charge in ("tg_back", "tg_kept", "tg_unknown", "tg_kept"):
+        row = telegram_refund_row(
+            BUYER,
+            {"currency": "USD", "total_amount": 100, "invoice_payload": "x",
+             "telegram_payment_charge_id": charge},
+        )  # fmt: skip
+        await parts.journal.apply_now(await parts.journal.store(*row[:2], TELEGRAM_REFUND, row[2]))
+    alerts = [kind for chat, kind in await world.outbox_kinds() if kind == "ops.alert"]
+    assert len(alerts) == 2  # the open order's refund and the unknown charge, once each
+    assert await _journal_size(world) == 3 and await parts.journal.unapplied_count() == 0
 
 
 def test_retries_back_off_up_to_an_hour() -> None:
