@@ -20,9 +20,10 @@ stored in the payment journal (once stored, the journal's sweep books it whateve
 Finishes are written in batches (`UpdateFinisher`): one transaction for all the updates that
 finished while the previous write ran (webhook mode, where the handler waits for its write so
 Telegram's 200 still means "finished in the database"), or every ~50 ms without waiting (polling
-mode, where the next getUpdates has confirmed the update to Telegram before it is even handled).
+mode, where nobody waits for the answer; the same write marks the update's inbox row finished).
 An update whose finish is not written yet is covered by its claim's lease, as after a crash: a
-redelivery within the lease is answered busy, one after it is handled again.
+redelivery within the lease is answered busy, one after it is handled again (in polling mode,
+its unfinished inbox row is handled again by the next process).
 """
 
 from __future__ import annotations
