@@ -48,6 +48,7 @@ UPDATE_CLAIM_LEASE = timedelta(minutes=2)
 # Polling mode: how long finished update_ids are gathered before one transaction writes them.
 FINISH_BATCH_DELAY_S = 0.05
 FINISHER_KEY = "gigbroker.update_finisher"
+FINISH_RETRIES = 5  # polling mode: failed finish writes retried, 0.1 s to 1.6 s apart
 # Failed handlings of one update before it is given up (finished with an apology).
 MAX_UPDATE_ATTEMPTS = 3
 MAX_TRACKED_FAILURES = 10_000
@@ -83,6 +84,7 @@ class UpdateFinisher:
         try:
             if self._delay:
                 await asyncio.sleep(self._delay)
+            failures = 0
             while self._pending:
                 ids, written = self._pending, self._written
                 self._pending, self._written = [], None
@@ -93,6 +95,15 @@ class UpdateFinisher:
                         if self._inbox:
                             await uow.inbox.finish_many(ids, now)
                 except BaseException as exc:
+                    if isinstance(exc, Exception) and self._inbox and failures < FINISH_RETRIES:
+                        # Polling: nobody waits for this write, and an unwritten finish has the
+                        # next process handle these updates again: try a little longer.
+                        failures += 1
+                        log.warning("could not mark %d update(s) finished; retrying", len(ids))
+                        self._pending[:0] = ids
+                        self._written = self._written or written
+                        await asyncio.sleep(self._delay * 2**failures)
+                        continue
                     if written is not None and not written.done():
                         written.set_exception(exc)
                         written.exception()  # retrieved: only webhook handlers wait for it

@@ -361,3 +361,24 @@ async def test_an_update_never_stored_is_not_confirmed_and_survives_a_kill(tmp_p
         await alice.expect("Hi Alice!")
     finally:
         await _close(harness)
+
+
+async def test_a_failed_finish_write_is_retried_in_polling_mode(tmp_path: Path) -> None:
+    plan = FaultPlan()
+    harness = await _shop(tmp_path, plan)
+    try:
+        alice = harness.user("alice", first_name="Alice")
+        plan.fail("updates", "finish_many", times=2)
+        await alice.send("/start")
+        await alice.expect("Hi Alice!")
+        update_id = harness.sim.updates_sent[-1]["update_id"]
+        for _ in range(300):
+            async with harness.bot.deps.uow(read_only=True) as uow:
+                if await uow.updates.seen(update_id):
+                    break
+            await asyncio.sleep(0.01)
+        assert plan.raised.count(("updates", "finish_many")) == 2
+        await harness.bot.restart()  # finished: not handled again after a restart
+        await alice.expect_nothing(within=0.3)
+    finally:
+        await _close(harness)
