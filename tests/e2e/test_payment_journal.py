@@ -20,6 +20,7 @@ from bot.domain.order import OrderStatus
 from bot.local import LocalBot
 from bot.services.journal import TELEGRAM, JournalService
 from bot.sim import Person
+from bot.storage.repositories.ops import SqlOpsRepository
 from bot.storage.tables import inbound_updates, ledger_transactions, orders, payment_journal
 from tests.e2e.order_steps import status, sweep
 from tests.e2e.test_orders import books_balance, order_until_invoice, publish_gig
@@ -88,6 +89,15 @@ async def _journal_rows(harness: Harness) -> int:
     return await _count(harness, select(func.count()).select_from(payment_journal))
 
 
+async def _unapplied_metric(harness: Harness) -> float:
+    """What /metrics shows as gigbroker_journal_unapplied."""
+    metrics = harness.bot.deps.metrics
+    async with harness.bot.app.bot_data["gigbroker.engine"].connect() as connection:
+        await metrics.refresh(SqlOpsRepository(connection), harness.clock.now())
+    value = metrics.registry.get_sample_value("gigbroker_journal_unapplied")
+    return float(value if value is not None else -1)
+
+
 def _texts(person: Person) -> list[str]:
     return [m.text for m in person.since_cursor()]
 
@@ -112,6 +122,7 @@ async def test_a_payment_whose_booking_keeps_failing_is_booked_by_the_journal_sw
         order_id = await _only_order(harness, tom)
         assert await status(harness, order_id) is OrderStatus.awaiting_payment
         assert await journal.unapplied_count() == 1
+        assert await _unapplied_metric(harness) == 1
         assert not any(APOLOGY in text for text in _texts(tom))
 
         harness.clock.advance(harness.bot.settings.sweep_interval * 10)
@@ -120,6 +131,7 @@ async def test_a_payment_whose_booking_keeps_failing_is_booked_by_the_journal_sw
         await tom.expect("Payment received")
         await sam.expect("New order")
         assert await journal.unapplied_count() == 0
+        assert await _unapplied_metric(harness) == 0
         assert await _payments_booked(harness, order_id) == 1
         [entry_charge] = [c for c in harness.sim.world.charges]
         entry = await journal.get(TELEGRAM, entry_charge)
