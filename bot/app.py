@@ -65,6 +65,7 @@ from bot.services.disputes import DisputeService
 from bot.services.gig_drafts import GigCreation
 from bot.services.gig_edits import GigEditing
 from bot.services.gigs import GigService
+from bot.services.inbox import InboxPruner
 from bot.services.journal import JournalService
 from bot.services.journal_appliers import register_appliers
 from bot.services.order_chat import OrderChatService
@@ -226,6 +227,7 @@ def _money_services(deps: Deps, stars: StarsRefunder) -> None:
     _after_payment_services(deps, refunds)
     journal = JournalService(deps.uow, deps.clock, settings)
     deps.services[JournalService] = journal
+    deps.services[InboxPruner] = InboxPruner(deps.uow, deps.clock)
     webhooks = StripeWebhookService(deps.uow, deps.clock, settings, journal)
     deps.services[StripeWebhookService] = webhooks
     provider_refunds = ProviderRefundService(deps.uow, deps.clock, settings)

@@ -16,6 +16,7 @@ from bot.handlers.context import AnyApplication, Deps, deps_of
 from bot.services.briefs import BriefService
 from bot.services.cancellation import CancellationService
 from bot.services.delivery import DeliveryService
+from bot.services.inbox import InboxPruner
 from bot.services.journal import JournalService
 from bot.services.orders import OrderService
 from bot.services.payouts import PayoutService
@@ -47,6 +48,7 @@ async def run_sweeps(deps: Deps) -> None:
         ("payout", deps.service(PayoutService).pay_due),
         ("request_expiry", deps.service(BriefService).expire_due),
         ("saved_search_digest", deps.service(SavedSearchService).send_digests),
+        ("inbox_prune", deps.service(InboxPruner).prune),
     ):
         try:
             done = await run()

@@ -23,16 +23,17 @@ from bot.services.provider_refunds import ProviderRefundService, RefundSeen
 from bot.services.stripe_webhooks import StripeWebhookService
 from bot.services.tips import TipPaid, TipService, parse_tip_payload
 
+# What the buyer typed on the payment sheet (name, phone, e-mail, address): the journal keeps
+# rows forever, so it keeps only what booking and reconciling a payment need.
+PERSONAL_FIELDS = frozenset({"order_info", "shipping_option_id"})
+
 
 def telegram_payment_row(
     buyer_id: int, successful_payment: Mapping[str, Any], update_id: int | None = None
 ) -> tuple[str, str, Mapping[str, Any]]:
     """(source, external id, payload) of a Telegram payment: keyed by Telegram's charge id."""
-    payload = {
-        "buyer_id": buyer_id,
-        "successful_payment": dict(successful_payment),
-        "update_id": update_id,
-    }
+    paid = {k: v for k, v in successful_payment.items() if k not in PERSONAL_FIELDS}
+    payload = {"buyer_id": buyer_id, "successful_payment": paid, "update_id": update_id}
     return TELEGRAM, str(successful_payment["telegram_payment_charge_id"]), payload
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.payments.webhooks import sign_stripe_payload
+from bot.services.inbox import InboxPruner
 from bot.services.journal import (
     ORDER_PAYMENT,
     RETRY_MAX,
@@ -247,3 +248,34 @@ def test_retries_back_off_up_to_an_hour() -> None:
     delays = [retry_delay(n) for n in range(1, 30)]
     assert delays[0] == timedelta(seconds=10) and delays[1] == timedelta(seconds=20)
     assert delays == sorted(delays) and delays[-1] == RETRY_MAX
+
+
+def test_a_journaled_payment_keeps_no_personal_details() -> None:
+    _source, _id, payload = telegram_payment_row(
+        BUYER,
+        {
+            "currency": "USD",
+            "total_amount": 100,
+            "invoice_payload": "order:1",
+            "telegram_payment_charge_id": "tg_1",
+            "order_info": {"name": "Tom", "phone_number": "15550100"},
+        },
+    )
+    assert "order_info" not in payload["successful_payment"]
+    assert payload["successful_payment"]["telegram_payment_charge_id"] == "tg_1"
+
+
+async def test_finished_inbox_updates_are_pruned_after_a_day_unfinished_never(
+    world: MoneyWorld,
+) -> None:
+    pruner = InboxPruner(world.uow, world.clock)
+    async with world.uow() as uow:
+        await uow.inbox.store_many(
+            [(1, {"update_id": 1}), (2, {"update_id": 2})], world.clock.now()
+        )
+        await uow.inbox.finish_many([1], world.clock.now())
+    assert await pruner.prune() == 0  # finished just now
+    world.clock.advance(timedelta(days=2))
+    assert await pruner.prune() == 1
+    async with world.uow() as uow:
+        assert [update_id for update_id, _ in await uow.inbox.unfinished(10)] == [2]

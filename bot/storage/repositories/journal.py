@@ -1,7 +1,8 @@
 """The payment journal and polling mode's inbox of updates, in SQL.
 
-Neither table is ever deleted from by the bot: the journal is the record of what the providers
-told us, and the inbox is what lets a restarted process finish what a killed one had received.
+The journal is never deleted from: it is the record of what the providers told us. The inbox
+only has to outlive the handling of its updates (a restarted process finishes what a killed
+one had received); finished rows are pruned after a day.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -190,3 +191,15 @@ class SqlInboundUpdateRepository:
                 )
                 .values(finished_at=now)
             )
+
+    async def prune_finished(self, before: datetime, limit: int) -> int:
+        old = (
+            select(inbound_updates.c.update_id)
+            .where(inbound_updates.c.finished_at < before)
+            .order_by(inbound_updates.c.update_id)
+            .limit(limit)
+        )
+        result = await self._connection.execute(
+            delete(inbound_updates).where(inbound_updates.c.update_id.in_(old.scalar_subquery()))
+        )
+        return int(result.rowcount or 0)
