@@ -8,7 +8,7 @@ created at import time; nothing else in the code constructs adapters or services
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -65,12 +65,17 @@ from bot.services.disputes import DisputeService
 from bot.services.gig_drafts import GigCreation
 from bot.services.gig_edits import GigEditing
 from bot.services.gigs import GigService
+from bot.services.inbox import InboxPruner
+from bot.services.journal import JournalService
+from bot.services.journal_appliers import register_appliers
 from bot.services.order_chat import OrderChatService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.payouts import PayoutService
+from bot.services.ports import UnitOfWorkFactory
 from bot.services.profiles import ProfileService
 from bot.services.progress import ProgressStore
+from bot.services.provider_refunds import ProviderRefundService
 from bot.services.refunds import RefundService
 from bot.services.reviews import ReviewService
 from bot.services.saved_searches import SavedSearchService
@@ -134,7 +139,10 @@ def build_application(
     gateway: PaymentGateway | None = None,
     notifier: Notifier | None = None,
     migrate_on_start: bool = True,
+    wrap_uow: Callable[[UnitOfWorkFactory], UnitOfWorkFactory] | None = None,
 ) -> AnyApplication:
+    """The Application with every flow registered. `wrap_uow` wraps the units of work every
+    service and handler uses (tests and the chaos suite inject database faults through it)."""
     token = settings.token
     if not token:
         raise ValueError("build_application needs BOT_TOKEN; the CLI explains how to get one")
@@ -161,7 +169,8 @@ def build_application(
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     app: AnyApplication = builder.build()
     clock = clock or SystemClock()
-    uow = SqlUnitOfWorkFactory(engine)
+    sql_uow = SqlUnitOfWorkFactory(engine)
+    uow: UnitOfWorkFactory = wrap_uow(sql_uow) if wrap_uow is not None else sql_uow
     metrics = Metrics()
     provider = gateway or _stripe_gateway(settings)
     deps = Deps(
@@ -177,7 +186,7 @@ def build_application(
             else None
         ),
     )
-    uow.after_notifications = lambda: _outbox_committed(deps)
+    sql_uow.after_notifications = lambda: _outbox_committed(deps)
     _seller_services(deps)
     search = SqlSearchIndex(engine, clock)  # one index for browsing, search and requests
     deps.services[DiscoveryService] = DiscoveryService(uow, search, clock)
@@ -216,8 +225,15 @@ def _money_services(deps: Deps, stars: StarsRefunder) -> None:
     deps.services[PaymentService] = PaymentService(deps.uow, deps.clock, settings, refunds)
     deps.services[PayoutService] = PayoutService(deps.uow, deps.clock, settings, deps.gateway)
     _after_payment_services(deps, refunds)
-    webhooks = StripeWebhookService(deps.uow, deps.clock, settings)
+    journal = JournalService(deps.uow, deps.clock, settings)
+    deps.services[JournalService] = journal
+    deps.services[InboxPruner] = InboxPruner(deps.uow, deps.clock)
+    webhooks = StripeWebhookService(deps.uow, deps.clock, settings, journal)
     deps.services[StripeWebhookService] = webhooks
+    provider_refunds = ProviderRefundService(deps.uow, deps.clock, settings)
+    register_appliers(
+        journal, deps.service(PaymentService), deps.service(TipService), webhooks, provider_refunds
+    )
     if settings.stripe_webhook_secret is not None:
         deps.stripe_webhook = webhooks.handle  # served at POST /stripe/webhook
 

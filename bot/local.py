@@ -16,8 +16,11 @@ from bot.config import Settings
 from bot.handlers.context import AnyApplication, Deps, deps_of
 from bot.runner import BotProcess
 from bot.sim.server import SimServer
+from bot.telegram.polling import Backoff
 
 POLL_TIMEOUT_SECONDS = 1
+# Retries of a failed update or inbox write: quick, the simulator answers at once.
+POLL_BACKOFF = Backoff(0.05, 1.0)
 
 
 def local_settings(sim: SimServer, database_url: str, **overrides: Any) -> Settings:
@@ -74,7 +77,7 @@ class LocalBot:
             webhook_on_own_server=True,
             poll_timeout=POLL_TIMEOUT_SECONDS,
             clock=self.clock,
-            **self._overrides,
+            **{"poll_backoff": POLL_BACKOFF, **self._overrides},
         )
         await process.start()
         self.process = process
@@ -83,6 +86,12 @@ class LocalBot:
         process, self.process = self.process, None
         if process is not None:
             await process.stop()
+
+    async def kill(self) -> None:
+        """Stop as a killed process would (see `BotProcess.kill`)."""
+        process, self.process = self.process, None
+        if process is not None:
+            await process.kill()
 
     async def restart(self) -> None:
         """Stop and start again on the same database: what a crash and a restart look like."""

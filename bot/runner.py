@@ -2,8 +2,9 @@
 
 `BotProcess` is the one lifecycle used by `python -m bot run` and by `LocalBot` (tests and the
 demo), so what the tests start is what production starts. In webhook mode Telegram posts
-updates to our HTTP server with the secret token header; in polling mode the same server still
-serves the Stripe webhook, health and metrics.
+updates to our HTTP server with the secret token header; in polling mode our own durable
+poller (`bot.telegram.polling`, not PTB's Updater) stores each update before confirming it,
+and the same HTTP server still serves the Stripe webhook, health and metrics.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.handlers.context import AnyApplication, deps_of
 from bot.ops.logging import configure_logging
+from bot.telegram.polling import Backoff, DurablePoller, StoredHook
 from bot.web.server import TELEGRAM_PATH, WebServer
 
 log = logging.getLogger(__name__)
@@ -47,15 +49,20 @@ class BotProcess:
         serve_http: bool = True,
         webhook_on_own_server: bool = False,
         poll_timeout: int = POLL_TIMEOUT_SECONDS,
+        poll_backoff: Backoff | None = None,
+        after_store: StoredHook | None = None,
         **overrides: Any,
     ) -> None:
         self.settings = settings
         self._serve_http = serve_http or settings.update_mode == "webhook"
         self._webhook_on_own_server = webhook_on_own_server
         self._poll_timeout = poll_timeout
+        self._poll_backoff = poll_backoff
+        self._after_store = after_store
         self._overrides = overrides
         self.app: AnyApplication | None = None
         self.web: WebServer | None = None
+        self.poller: DurablePoller | None = None
 
     async def start(self) -> None:
         settings = self.settings
@@ -90,27 +97,48 @@ class BotProcess:
                 allowed_updates=HANDLED_UPDATES,
             )
         else:
-            # Polling means one process: unfinished claims are its predecessor's crash, and
-            # Telegram is about to deliver those updates again; let them be handled.
-            async with deps.uow() as uow:
-                released = await uow.updates.release_unfinished()
-            if released:
-                log.warning(
-                    "%d update(s) cut short by the last stop will be handled again", released
-                )
             await app.bot.delete_webhook()
-            assert app.updater is not None
-            await app.updater.start_polling(
-                poll_interval=0.0, timeout=self._poll_timeout, allowed_updates=HANDLED_UPDATES
+            self.poller = DurablePoller(
+                app,
+                deps.uow,
+                deps.clock,
+                timeout=self._poll_timeout,
+                allowed_updates=HANDLED_UPDATES,
+                backoff=self._poll_backoff,
+                after_store=self._after_store,
             )
+            deps.on_update_failed = self.poller.retry
+            await self.poller.start()
+
+    async def kill(self) -> None:
+        """As abrupt as it gets inside one event loop (tests, the chaos suite): polling stops
+        without confirming anything, every task of the Application (update handling, batched
+        finishes, outbox drains) is cancelled where it stands, so open transactions roll back
+        and queued updates are dropped; what is stored stays for the next process."""
+        poller, self.poller = self.poller, None
+        if poller is not None:
+            await poller.stop(confirm=False)
+        app = self.app
+        if app is not None:
+            prefix = f"Application:{app.bot.id}:"
+            doomed = [
+                task
+                for task in asyncio.all_tasks()
+                if task is not asyncio.current_task() and task.get_name().startswith(prefix)
+            ]
+            for task in doomed:
+                task.cancel()
+            await asyncio.gather(*doomed, return_exceptions=True)
+        await self.stop()
 
     async def stop(self) -> None:
         app, self.app = self.app, None
         web, self.web = self.web, None
+        poller, self.poller = self.poller, None
+        if poller is not None:
+            await poller.stop()
         if app is None:
             return
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
         if web is not None:
             await web.stop()
         if app.running:

@@ -1,4 +1,5 @@
-"""Periodic sweeps through PTB's JobQueue: invoice expiry, deadlines and reminders of orders
+"""Periodic sweeps through PTB's JobQueue: payments in the journal not applied yet, invoice
+expiry, deadlines and reminders of orders
 (auto-complete, late orders, mutual-cancel timeouts, review windows), refunds and payouts.
 
 Sweeps act only on what the database says is due, and every step is idempotent, so a restart
@@ -15,6 +16,8 @@ from bot.handlers.context import AnyApplication, Deps, deps_of
 from bot.services.briefs import BriefService
 from bot.services.cancellation import CancellationService
 from bot.services.delivery import DeliveryService
+from bot.services.inbox import InboxPruner
+from bot.services.journal import JournalService
 from bot.services.orders import OrderService
 from bot.services.payouts import PayoutService
 from bot.services.refunds import RefundService
@@ -33,6 +36,7 @@ async def run_sweeps(deps: Deps) -> None:
     (auto-complete before payouts; cancellations before refunds)."""
     delivery, cancels = deps.service(DeliveryService), deps.service(CancellationService)
     for name, run in (
+        ("journal", deps.service(JournalService).apply_pending),  # payments before expiry
         ("expire", deps.service(OrderService).expire_unpaid),
         ("auto_complete_reminder", delivery.remind_auto_complete),
         ("auto_complete", delivery.auto_complete_due),
@@ -44,6 +48,7 @@ async def run_sweeps(deps: Deps) -> None:
         ("payout", deps.service(PayoutService).pay_due),
         ("request_expiry", deps.service(BriefService).expire_due),
         ("saved_search_digest", deps.service(SavedSearchService).send_digests),
+        ("inbox_prune", deps.service(InboxPruner).prune),
     ):
         try:
             done = await run()

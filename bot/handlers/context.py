@@ -44,6 +44,12 @@ class Deps:
     metrics: Metrics = field(default_factory=Metrics)
     # update_ids another replica was handling when they arrived here (webhook: "try later")
     busy_updates: set[int] = field(default_factory=set)
+    # update_ids whose handling failed (or could not be claimed): not finished, the webhook
+    # answers 5xx so Telegram delivers them again; polling re-queues them (`on_update_failed`)
+    failed_updates: set[int] = field(default_factory=set)
+    # failed handlings so far per update_id (a broken update is given up after a few)
+    update_failures: dict[int, int] = field(default_factory=dict)
+    on_update_failed: Callable[[Update], None] | None = None
     gateway: PaymentGateway | None = None
     # (raw body, Stripe-Signature header) -> HTTP status; set when Stripe webhooks are on.
     stripe_webhook: Callable[[bytes, str | None], Awaitable[int]] | None = None

@@ -2,8 +2,13 @@
 
 Handlers never catch `GigBrokerError`s themselves; whatever they raise arrives here, is
 translated into the user's language and shown where the user acted (an alert on a button, a
-reply to a message). Anything else is a bug: logged with the update id, and the user gets an
-apology rather than silence.
+reply to a message); the update is finished, since a refusal is final.
+
+Anything else (a bug, a dropped database connection, a locked database) is logged with the
+update id and the update is NOT finished: later handler groups are stopped, its claim released,
+and it is handled again (see `bot.handlers.updates`). The user hears nothing until it is given
+up after a few failures, then gets an apology; a payment never gets the apology (the payment
+journal holds it and books it) and is never given up before the journal stored it.
 """
 
 from __future__ import annotations
@@ -12,9 +17,17 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import GigBrokerError
 from bot.handlers.context import AnyApplication, AnyContext, deps, translator
+from bot.handlers.updates import (
+    MAX_UPDATE_ATTEMPTS,
+    count_failure,
+    is_payment,
+    not_finished,
+    release_claim,
+)
 from bot.i18n.markers import N_
 
 log = logging.getLogger(__name__)
@@ -33,8 +46,14 @@ async def on_error(update: object, context: AnyContext) -> None:
             deps(context).metrics.telegram_errors.labels(type(error).__name__).inc()
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("unhandled error in update %s", update_id, exc_info=error)
+        if isinstance(update, Update) and not count_failure(update, context):
+            await release_claim(update, context)
+            not_finished(update, context)
+            raise ApplicationHandlerStop  # the finishing group must not run
+        if isinstance(update, Update):
+            log.error("update %s failed %d times; given up", update_id, MAX_UPDATE_ATTEMPTS)
         text = _(UNEXPECTED)
-    if not isinstance(update, Update):
+    if not isinstance(update, Update) or is_payment(update):
         return
     try:
         if update.callback_query:

@@ -26,13 +26,10 @@ from bot.domain.money import Money
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.journal import ORDER_PAYMENT, TELEGRAM_REFUND, JournalService
+from bot.services.journal_appliers import telegram_payment_row, telegram_refund_row
 from bot.services.orders import OrderService
-from bot.services.payments import (
-    REQUIREMENT_FILE,
-    PaymentReceived,
-    PaymentService,
-    parse_payload,
-)
+from bot.services.payments import REQUIREMENT_FILE, PaymentService, parse_payload
 from bot.services.payouts import Owed, PayoutService
 from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape, truncate
 
@@ -142,24 +139,41 @@ async def pre_checkout(update: Update, context: AnyContext) -> None:
 
 
 async def successful_payment(update: Update, context: AnyContext) -> None:
+    """Journal the payment first (its own transaction), then book it.
+
+    Once the journal row is written the payment cannot be lost: if booking fails now, the
+    update is left unfinished (redelivered in webhook mode) and the journal's sweep books it.
+    """
+    await journal_payment(update, context, ORDER_PAYMENT)
+
+
+async def journal_payment(update: Update, context: AnyContext, kind: str) -> None:
+    """Store a `successful_payment` (an order's or a tip's) in the journal, then apply it.
+
+    A domain refusal is raised to the error handler (the buyer is told); any other failure is
+    raised too, after the journal recorded it, so the update is not marked finished.
+    """
     message = update.effective_message
     if message is None or message.successful_payment is None or message.from_user is None:
         return
-    paid = message.successful_payment
-    await (
-        deps(context)
-        .service(PaymentService)
-        .confirm_payment(
-            PaymentReceived(
-                order_id=parse_payload(paid.invoice_payload),
-                buyer_id=message.from_user.id,
-                currency=paid.currency,
-                total_minor=paid.total_amount,
-                telegram_charge_id=paid.telegram_payment_charge_id,
-                provider_charge_id=paid.provider_payment_charge_id,
-            )
-        )
+    source, external_id, payload = telegram_payment_row(
+        message.from_user.id, message.successful_payment.to_dict(), update.update_id
     )
+    journal = deps(context).service(JournalService)
+    entry = await journal.store(source, external_id, kind, payload)
+    await journal.apply_now(entry)
+
+
+async def refunded_payment(update: Update, context: AnyContext) -> None:
+    """A refund Telegram reports: journaled, then checked against our own refunds."""
+    message = update.effective_message
+    if message is None or message.refunded_payment is None or message.from_user is None:
+        return
+    source, external_id, payload = telegram_refund_row(
+        message.from_user.id, message.refunded_payment.to_dict(), update.update_id
+    )
+    journal = deps(context).service(JournalService)
+    await journal.apply_now(await journal.store(source, external_id, TELEGRAM_REFUND, payload))
 
 
 async def decline(update: Update, context: AnyContext) -> None:
@@ -236,6 +250,7 @@ def register(app: AnyApplication) -> None:
     dependencies.renderers.register("ops.alert", render_ops_alert)
     app.add_handler(PreCheckoutQueryHandler(pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
+    app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, refunded_payment))
     app.add_handler(CallbackQueryHandler(decline, pattern=DECLINE.pattern))
     app.add_handler(CallbackQueryHandler(settle, pattern=SETTLE.pattern))
     app.add_handler(CommandHandler("payouts", payouts_command, filters.ChatType.PRIVATE))

@@ -20,12 +20,14 @@ from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, tran
 from bot.handlers.delivery import tapped
 from bot.handlers.order_buttons import TIP, TIP_AMOUNT, TIP_CUSTOM
 from bot.handlers.order_notices import money, title
+from bot.handlers.payments import journal_payment
 from bot.handlers.replies import acknowledge, reply
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.journal import TIP_PAYMENT
 from bot.services.ports import OrderRecord
 from bot.services.progress import Progress
-from bot.services.tips import TIP_PREFIX, TipPaid, TipService, parse_tip_payload, tip_payload
+from bot.services.tips import TIP_PREFIX, TipService, tip_payload
 from bot.telegram.messages import Button, OutgoingMessage
 
 TIP_FLOW = "tip"
@@ -131,25 +133,8 @@ async def pre_checkout(update: Update, context: AnyContext) -> None:
 
 
 async def successful_tip(update: Update, context: AnyContext) -> None:
-    message = update.effective_message
-    if message is None or message.successful_payment is None or message.from_user is None:
-        return
-    paid = message.successful_payment
-    order_id, _amount = parse_tip_payload(paid.invoice_payload)
-    await (
-        deps(context)
-        .service(TipService)
-        .record(
-            TipPaid(
-                order_id=order_id,
-                buyer_id=message.from_user.id,
-                currency=paid.currency,
-                amount_minor=paid.total_amount,
-                telegram_charge_id=paid.telegram_payment_charge_id,
-                provider_charge_id=paid.provider_payment_charge_id,
-            )
-        )
-    )
+    """Journaled like an order's payment (see `payments.journal_payment`)."""
+    await journal_payment(update, context, TIP_PAYMENT)
 
 
 class _TipPayment(filters.MessageFilter):

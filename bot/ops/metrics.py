@@ -59,6 +59,11 @@ class Metrics:
             ["currency"],
             registry=self.registry,
         )
+        self.journal_unapplied = Gauge(
+            "gigbroker_journal_unapplied",
+            "Incoming money events stored but not booked (nor refused) yet",
+            registry=self.registry,
+        )
         self._started: dict[int, float] = {}
 
     def update_started(self, update_id: int, kind: str) -> None:
@@ -80,6 +85,7 @@ class Metrics:
         self.outbox_lag.set((moment - oldest).total_seconds() if oldest else 0.0)
         for currency, amount in (await ops.escrow_by_currency()).items():
             self.escrow.labels(currency).set(amount)
+        self.journal_unapplied.set(await ops.journal_unapplied())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -20,6 +20,7 @@ from bot.domain.pricing import OrderRates
 from bot.domain.user import UserProfile
 from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
+from bot.services.journal_ports import InboundUpdateRepository, PaymentJournalRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,11 @@ class ProcessedUpdateRepository(Protocol):
 
     async def release_unfinished(self) -> int: ...
 
+    async def release(self, update_id: int) -> None:
+        """Make an unfinished claim takeable at once: its handling failed, a redelivery may
+        run it again."""
+        ...
+
     async def finish_many(self, update_ids: Collection[int], now: datetime) -> None: ...
 
     async def seen(self, update_id: int) -> bool: ...
@@ -177,6 +183,8 @@ class UnitOfWork(Protocol):
     reviews: ReviewRepository
     briefs: BriefRepository  # buyer requests and custom offers (issue 7)
     saved_searches: SavedSearchRepository
+    journal: PaymentJournalRepository  # incoming money events, stored before they are applied
+    inbox: InboundUpdateRepository  # polling mode: updates stored before they are confirmed
 
     async def __aenter__(self) -> Self: ...
 

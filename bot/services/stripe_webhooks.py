@@ -1,4 +1,9 @@
-"""Stripe webhooks: verified, applied once per event id, answered with an HTTP status.
+"""Stripe webhooks: verified, stored in the payment journal, applied once per event id.
+
+Intake (`handle`): verify the signature, store the event raw in the payment journal (its own
+transaction), then apply it. The answer is 200 once the event is stored, whatever applying it
+did: a failed application is retried by the journal's sweep, so Stripe need not send it again.
+Only an event that could not be stored is answered 500, which makes Stripe retry it.
 
 Why the ledger is touched here at all: a refund made from the Stripe dashboard (or one whose
 database write was lost after Stripe accepted it) shows up as `charge.refunded`; if the order
@@ -10,12 +15,15 @@ uses, so whichever arrives first wins and the other is a no-op. Anything else th
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.ledger import escrow_account, refund
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
+from bot.errors import GigBrokerError
 from bot.i18n.markers import N_
 from bot.payments.webhooks import (
     StripeEvent,
@@ -23,20 +31,38 @@ from bot.payments.webhooks import (
     WebhookSignatureInvalid,
     verify_stripe_event,
 )
+from bot.services.journal import STRIPE, STRIPE_EVENT, JournalService
 from bot.services.order_steps import alert_operators, notify
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.refunds import refund_key
 
 log = logging.getLogger(__name__)
 
-OK, BAD_REQUEST = 200, 400
+OK, BAD_REQUEST, SERVER_ERROR = 200, 400, 500
+
+
+def event_payload(event: StripeEvent) -> Mapping[str, Any]:
+    """The event as the journal stores it (the parts Stripe signed that the bot reads)."""
+    return {
+        "id": event.id,
+        "type": event.type,
+        "created": event.created,
+        "data": {"object": event.data_object},
+    }
 
 
 class StripeWebhookService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        settings: Settings,
+        journal: JournalService | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._settings = settings
+        self._journal = journal
 
     async def handle(self, payload: bytes, signature: str | None, now: int | None = None) -> int:
         """Verify and apply one webhook request; the HTTP status to answer with."""
@@ -51,7 +77,20 @@ class StripeWebhookService:
         except (WebhookSignatureInvalid, WebhookPayloadInvalid) as exc:
             log.warning("Stripe webhook refused: %s", exc)
             return BAD_REQUEST
-        await self.apply(event)
+        if self._journal is None:
+            await self.apply(event)
+            return OK
+        try:
+            entry = await self._journal.store(STRIPE, event.id, STRIPE_EVENT, event_payload(event))
+        except Exception:  # not stored: Stripe must send it again
+            log.exception("Stripe event %s could not be stored", event.id)
+            return SERVER_ERROR
+        try:
+            await self._journal.apply_now(entry)
+        except GigBrokerError:
+            pass  # refused by a domain rule: recorded on the journal row
+        except Exception:  # recorded on the row; the journal's sweep applies it later
+            log.warning("Stripe event %s stored, applying it failed", event.id)
         return OK
 
     async def apply(self, event: StripeEvent) -> bool:

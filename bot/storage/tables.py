@@ -314,6 +314,40 @@ processed_updates = Table(
     _ts("finished_at"),  # NULL while a replica is still handling it
 )
 
+# Polling mode's inbox: every update from getUpdates, written before the next getUpdates
+# confirms it to Telegram, so a killed process finds it here (migration 0011).
+inbound_updates = Table(
+    "inbound_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("payload", JSON, nullable=False),  # Update.to_dict() as received
+    _ts("received_at", nullable=False),
+    _ts("finished_at"),  # NULL until handled to the end (or refused)
+    Index("ix_inbound_updates_unfinished", "finished_at", "update_id"),
+)
+
+# The payment journal: every incoming money event stored raw before it is applied; never
+# deleted (migration 0011). One row per provider id: a Telegram charge or a Stripe event.
+payment_journal = Table(
+    "payment_journal",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(16), nullable=False),  # telegram | stripe
+    Column("external_id", String(255), nullable=False),  # charge id / Stripe event id
+    Column("kind", String(32), nullable=False),  # order_payment | tip_payment | stripe_event
+    Column("payload", JSON, nullable=False),
+    _ts("received_at", nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    _ts("next_attempt_at", nullable=False),
+    _ts("applied_at"),
+    _ts("refused_at"),
+    Column("refused_reason", Text),
+    _ts("alerted_at"),
+    UniqueConstraint("source", "external_id", name="uq_payment_journal_source_external_id"),
+    Index("ix_payment_journal_pending", "applied_at", "refused_at", "next_attempt_at"),
+)
+
 # Stripe webhook events already applied: each event id is applied once (migration 0003).
 stripe_events = Table(
     "stripe_events",

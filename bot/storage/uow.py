@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
+from bot.services.journal_ports import InboundUpdateRepository, PaymentJournalRepository
 from bot.services.ports import (
     GigRepository,
     LedgerRepository,
@@ -39,6 +40,10 @@ from bot.storage.db import READ_ONLY_OPTION, is_sqlite
 from bot.storage.repositories.briefs import SqlBriefRepository, SqlSavedSearchRepository
 from bot.storage.repositories.gigs import SqlGigRepository
 from bot.storage.repositories.groups import SqlGroupRepository
+from bot.storage.repositories.journal import (
+    SqlInboundUpdateRepository,
+    SqlPaymentJournalRepository,
+)
 from bot.storage.repositories.ledger import SqlLedgerRepository, SqlStripeEventRepository
 from bot.storage.repositories.orders import SqlOrderEventRepository, SqlOrderRepository
 from bot.storage.repositories.outbox import SqlOutboxRepository
@@ -63,6 +68,8 @@ class SqlUnitOfWork:
     reviews: ReviewRepository
     briefs: BriefRepository
     saved_searches: SavedSearchRepository
+    journal: PaymentJournalRepository
+    inbox: InboundUpdateRepository
 
     def __init__(
         self,
@@ -118,6 +125,8 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(connection)
         self.briefs = SqlBriefRepository(connection)
         self.saved_searches = SqlSavedSearchRepository(connection)
+        self.journal = SqlPaymentJournalRepository(connection)
+        self.inbox = SqlInboundUpdateRepository(connection)
 
     async def __aexit__(
         self,

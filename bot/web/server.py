@@ -2,6 +2,8 @@
 
 - `POST /telegram/webhook`: updates from Telegram in webhook mode. The request must carry the
   `X-Telegram-Bot-Api-Secret-Token` we registered; anything else gets 401 and has no effect.
+  200 means handled to the end (or refused by a rule); 500 means not handled (a failure, or the
+  update could not be claimed) and 503 that another replica is on it: Telegram sends both again.
 - `POST /stripe/webhook`: Stripe events, verified and applied by the Stripe webhook service.
 - `GET /healthz`: the process is up. `GET /readyz`: the database answers and the outbox is
   not falling behind. `GET /metrics`: Prometheus metrics.
@@ -124,9 +126,15 @@ class WebServer:
         except (ValueError, TypeError, KeyError):
             return web.json_response({"error": "not an update"}, status=400)
         # Handled before answering: if this replica dies half-way Telegram sees no 200 and
-        # delivers the update again, so it is never lost.
+        # delivers the update again, so it is never lost. The same when the handling failed
+        # (or the update could not even be claimed): 500 makes Telegram deliver it again.
         await self._application.process_update(update)
-        busy = deps_of(self._application).busy_updates
+        dependencies = deps_of(self._application)
+        if update.update_id in dependencies.failed_updates:
+            dependencies.failed_updates.discard(update.update_id)
+            dependencies.busy_updates.discard(update.update_id)
+            return web.json_response({"error": "not handled, send it again"}, status=500)
+        busy = dependencies.busy_updates
         if update.update_id in busy:
             busy.discard(update.update_id)
             return web.json_response({"error": "being handled elsewhere"}, status=503)

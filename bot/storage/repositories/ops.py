@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.tables import UtcDateTime, ledger_entries, outbox
+from bot.storage.tables import UtcDateTime, ledger_entries, outbox, payment_journal
 
 ESCROW_PREFIX = "escrow:"
 
@@ -35,3 +35,12 @@ class SqlOpsRepository:
         )
         rows = (await self._connection.execute(query)).all()
         return {currency: int(total or 0) for currency, total in rows}
+
+    async def journal_unapplied(self) -> int:
+        """Payment journal rows neither applied nor refused (money events not booked yet)."""
+        query = (
+            select(func.count())
+            .select_from(payment_journal)
+            .where(payment_journal.c.applied_at.is_(None), payment_journal.c.refused_at.is_(None))
+        )
+        return int(await self._connection.scalar(query) or 0)

@@ -82,6 +82,17 @@ class SqlProcessedUpdateRepository:
         )
         return int(result.rowcount or 0)
 
+    async def release(self, update_id: int) -> None:
+        """Make one unfinished claim takeable at once (its handling failed; see the port)."""
+        await self._connection.execute(
+            update(processed_updates)
+            .where(
+                processed_updates.c.update_id == update_id,
+                processed_updates.c.finished_at.is_(None),
+            )
+            .values(processed_at=LONG_AGO)
+        )
+
     async def seen(self, update_id: int) -> bool:
         """True once the update was handled to the end."""
         query = select(processed_updates.c.finished_at).where(

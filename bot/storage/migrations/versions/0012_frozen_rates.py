@@ -1,7 +1,7 @@
 """frozen rates: every order stores the rates it was placed under
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 05:30:00
 
 Why: the seller commission and the group referral share used to be read from the settings when
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
