@@ -155,7 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings()
         if arguments.command == "migrate":
             asyncio.run(_migrate(settings))
-            print(f"Database is up to date: {settings.database_url}")
+            from bot.storage.db import safe_url
+
+            print(f"Database is up to date: {safe_url(settings.database_url)}")
             return 0
         if arguments.command == "backup":
             return _backup(settings, arguments.target)
