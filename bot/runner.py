@@ -130,7 +130,9 @@ async def serve(settings: Settings) -> None:
             loop.add_signal_handler(sig, stopping.set)
     process = BotProcess(settings)
     await process.start()
-    log.info("Gig Broker running in %s mode on %s", settings.update_mode, safe_url(settings.database_url))
+    log.info(
+        "Gig Broker running in %s mode on %s", settings.update_mode, safe_url(settings.database_url)
+    )
     try:
         await stopping.wait()
     finally:
