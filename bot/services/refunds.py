@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.clock import Clock
-from bot.domain.ledger import escrow_account, refund
+from bot.domain.ledger import EXTERNAL_REFUNDS, LedgerTransaction, escrow_account, refund
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.errors import NotAllowed
@@ -32,6 +32,29 @@ SWEEP_BATCH = 100
 def refund_key(order_id: int) -> str:
     """The ledger key of an order's full refund, and the provider's idempotency key."""
     return f"order:{order_id}:refund"
+
+
+def stripe_refund_key(
+    order_id: int, charge_id: str, refund_id: str | None, cumulative_minor: int
+) -> str:
+    """The ledger key of a refund seen only in a `charge.refunded` event (the dashboard).
+
+    The Stripe refund id when the event names it; otherwise the charge's cumulative refunded
+    amount, which only grows, so each new refund of the charge gets a key of its own.
+    """
+    if refund_id:
+        return f"order:{order_id}:refund:{refund_id}"[:128]
+    return f"order:{order_id}:refund:{charge_id}:{cumulative_minor}"[:128]
+
+
+def refunded_of_charge(transactions: Sequence[LedgerTransaction], currency: str) -> int:
+    """What the ledger holds as refunded of an order's own charge: its refunds and the
+    buyer's part of a split (a second charge's pair is booked apart and not counted)."""
+    return sum(
+        t.amount_for(EXTERNAL_REFUNDS, currency)
+        for t in transactions
+        if t.kind in ("refund", "split")
+    )
 
 
 class RefundService:
@@ -86,11 +109,17 @@ class RefundService:
             return False
         now = self._clock.now()
         async with self._uow() as uow:
-            transaction = refund(order_id, Money(held, order.currency), key=refund_key(order_id))
+            # Stripe's `charge.refunded` may have booked (part of) this refund meanwhile: book
+            # only what the escrow still holds, under the order's lock (see the webhook).
+            await uow.orders.get_for_update(order_id)
+            left = min(held, await uow.ledger.balance(escrow_account(order_id), order.currency))
+            if left <= 0:
+                return False
+            transaction = refund(order_id, Money(left, order.currency), key=refund_key(order_id))
             recorded = await uow.ledger.record(transaction, now)
             if recorded:
                 await uow.outbox.add(
-                    notify(order.buyer_id, "order.refunded", order, refunded_minor=held), now
+                    notify(order.buyer_id, "order.refunded", order, refunded_minor=left), now
                 )
         return recorded
 
