@@ -18,6 +18,7 @@ from bot.domain.ledger import LedgerTransaction
 from bot.domain.user import UserProfile
 from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
+from bot.services.tip_ports import TipRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,7 @@ class UnitOfWork(Protocol):
     reviews: ReviewRepository
     briefs: BriefRepository  # buyer requests and custom offers (issue 7)
     saved_searches: SavedSearchRepository
+    tips: TipRepository  # each tip, paid out on its own
 
     async def __aenter__(self) -> Self: ...
 

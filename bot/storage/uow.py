@@ -35,6 +35,7 @@ from bot.services.ports import (
     StripeEventRepository,
     UserRepository,
 )
+from bot.services.tip_ports import TipRepository
 from bot.storage.db import READ_ONLY_OPTION, is_sqlite
 from bot.storage.repositories.briefs import SqlBriefRepository, SqlSavedSearchRepository
 from bot.storage.repositories.gigs import SqlGigRepository
@@ -44,6 +45,7 @@ from bot.storage.repositories.orders import SqlOrderEventRepository, SqlOrderRep
 from bot.storage.repositories.outbox import SqlOutboxRepository
 from bot.storage.repositories.persistence import SqlPersistenceRepository
 from bot.storage.repositories.reviews import SqlReviewRepository
+from bot.storage.repositories.tips import SqlTipRepository
 from bot.storage.repositories.updates import SqlProcessedUpdateRepository
 from bot.storage.repositories.users import SqlUserRepository
 
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
     reviews: ReviewRepository
     briefs: BriefRepository
     saved_searches: SavedSearchRepository
+    tips: TipRepository
 
     def __init__(
         self,
@@ -118,6 +121,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(connection)
         self.briefs = SqlBriefRepository(connection)
         self.saved_searches = SqlSavedSearchRepository(connection)
+        self.tips = SqlTipRepository(connection)
 
     async def __aexit__(
         self,
