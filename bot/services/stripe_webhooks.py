@@ -106,6 +106,15 @@ class StripeWebhookService:
         """
         order = await uow.orders.get_by_provider_charge(charge_id) if charge_id else None
         if order is None:
+            tip = await uow.tips.get_by_provider_charge(charge_id) if charge_id else None
+            if tip is not None:
+                # A tip is credited to the seller when paid: taking it back is a human's call.
+                await self._alert(
+                    uow, event,
+                    N_("A tip of {amount} on order #{order_id} was refunded at Stripe; the "
+                       "seller was credited its net. Please review."),
+                    amount=Money(tip.amount_minor, tip.currency).format(), order_id=tip.order_id,
+                )  # fmt: skip
             return
         order = await uow.orders.get_for_update(order.id) or order
         obj = event.data_object

@@ -8,7 +8,9 @@ from bot.domain.ledger import EXTERNAL_REFUNDS
 from bot.payments.gateway import PaymentUnavailable
 from bot.payments.webhooks import StripeEvent
 from bot.services.ports import OrderRecord
+from bot.services.tips import TipPaid
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
+from tests.services.order_life import Life
 from tests.services.test_payouts_webhooks import completed_order
 
 
@@ -136,4 +138,14 @@ async def test_a_refund_of_an_open_order_alerts_and_books_nothing(world: MoneyWo
         refunded_event("evt_1", payment.provider_charge_id, 100, [("re_1", 100)])
     )
     assert await world.escrow(order.id) == order.total_minor
+    assert (ADMIN, "ops.alert") in await world.outbox_kinds()
+
+
+async def test_a_refunded_tip_charge_alerts_the_operators(world: MoneyWorld) -> None:
+    life = Life.of(world)
+    order = await life.delivered()
+    await life.delivery.approve(order.id, BUYER)
+    charge = world.gateway.create_charge(300, "USD")
+    assert await life.tips.record(TipPaid(order.id, BUYER, "USD", 300, "tg_tip_1", charge))
+    await world.webhooks.apply(refunded_event("evt_1", charge, 300, [("re_1", 300)]))
     assert (ADMIN, "ops.alert") in await world.outbox_kinds()
