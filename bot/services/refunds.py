@@ -6,6 +6,11 @@ answered is the ledger transaction written. So the ledger never shows a refund t
 happen; a crash in between is repaired by the sweep, whose retry replays the same idempotency
 key instead of refunding twice. Until then the cancelled order still holds its escrow: that is
 exactly the "refund pending" state, and `awaiting_refund` finds it.
+
+A refund that cannot happen by itself (the provider refuses it for good, or this configuration
+has no way to the order's rail, such as a card payment without STRIPE_SECRET_KEY) is not
+retried forever: it becomes an operator task (`refund_error`, one alert) and the buyer is told
+that a person is handling it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,13 @@ from bot.services.ports import OrderRecord, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 100
+#: The buyer's notice when a refund needs a person (see `_record_failure`).
+REFUND_BY_OPERATOR = "order.refund_by_operator"
+REFUSED = N_("Refund of order #{order_id} was refused by the provider: {error}")
+MISSING_MEANS = N_(
+    "Refund of order #{order_id} ({amount}) cannot be made by the bot: {error}. Please refund "
+    "the buyer by hand."
+)
 
 
 def refund_key(order_id: int) -> str:
@@ -90,17 +102,21 @@ class RefundService:
             held = await uow.ledger.balance(escrow_account(order_id), order.currency)
         if held <= 0:
             return False
+        missing = self.cannot_refund(order)
+        if missing is not None:
+            # Retrying cannot help: no process of this configuration will ever refund it.
+            await self._record_failure(order_id, missing, MISSING_MEANS)
+            return False
+        stars, gateway = self._stars, self._gateway
         try:
-            if order.rail == "stars":
-                if self._stars is None or not order.telegram_charge_id:
-                    raise PaymentUnavailable(detail="no Stars refunder configured")
-                await self._stars.refund(order.buyer_id, order.telegram_charge_id)
-            else:
-                if self._gateway is None or not order.provider_charge_id:
-                    raise PaymentUnavailable(detail="no card gateway configured")
-                await self._gateway.refund(
+            if order.rail == "stars" and stars is not None and order.telegram_charge_id:
+                await stars.refund(order.buyer_id, order.telegram_charge_id)
+            elif gateway is not None and order.provider_charge_id:
+                await gateway.refund(
                     order.provider_charge_id, held, order.currency, refund_key(order_id)
                 )
+            else:  # ruled out by `cannot_refund`
+                return False
         except PaymentUnavailable as exc:
             log.warning("refund of order %s postponed: %s", order_id, exc)
             return False
@@ -123,6 +139,23 @@ class RefundService:
                 )
         return recorded
 
+    def cannot_refund(self, order: OrderRecord) -> str | None:
+        """Why this process can never refund `order` (no way to its rail), or None.
+
+        Handlers ask it before telling a buyer that their refund is on its way.
+        """
+        if order.rail == "stars":
+            if self._stars is None:
+                return "no Stars refunder is configured"
+            if not order.telegram_charge_id:
+                return "the payment has no Telegram charge id"
+            return None
+        if self._gateway is None:
+            return "no card gateway: STRIPE_SECRET_KEY is not set"
+        if not order.provider_charge_id:
+            return "the payment has no Stripe charge id"
+        return None
+
     async def refund_part(self, order: OrderRecord, amount_minor: int, key: str) -> None:
         """Give part of a card payment back (a split dispute) before its ledger transaction is
         written by the caller. Stars can only be refunded whole, so a split is card-only.
@@ -139,20 +172,31 @@ class RefundService:
             raise PaymentUnavailable(detail="no card gateway configured")
         await self._gateway.refund(order.provider_charge_id, amount_minor, order.currency, key)
 
-    async def _record_failure(self, order_id: int, error: str) -> None:
-        log.error("refund of order %s refused by the provider: %s", order_id, error)
+    async def _record_failure(self, order_id: int, error: str, message: str = REFUSED) -> None:
+        """A refund that will not happen by itself: an operator task, never a silent retry.
+
+        `refund_error` takes the order out of the sweep, the operators are alerted once (the
+        alert's dedupe key is the order), and the buyer learns that a person is handling their
+        refund rather than waiting for one that is not coming.
+        """
+        log.error("refund of order %s cannot be made: %s", order_id, error)
         now = self._clock.now()
         async with self._uow() as uow:
             order = await uow.orders.get_for_update(order_id)
-            if order is None:
+            if order is None or order.refund_error:
                 return
             await uow.orders.update(order_id, order.version, refund_error=error[:1000])
+            held = await uow.ledger.balance(escrow_account(order_id), order.currency)
             await alert_operators(
                 uow,
                 self._admins,
                 now,
-                N_("Refund of order #{order_id} was refused by the provider: {error}"),
+                message,
                 f"refund:{order_id}",
                 order_id=order_id,
                 error=error,
+                amount=Money(held, order.currency).format(),
+            )
+            await uow.outbox.add(
+                notify(order.buyer_id, REFUND_BY_OPERATOR, order, refunded_minor=held), now
             )
