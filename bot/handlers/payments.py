@@ -119,6 +119,12 @@ RENDERERS = {
             "is handling it and will make sure you get it back."
         )
     ),
+    "order.paid_twice": _simple(
+        N_(
+            "You paid for {order} twice. The second payment of {refunded} is being refunded "
+            "to you; the order itself stays paid."
+        )
+    ),
     "order.paid_late": _simple(
         N_("Your payment for {order} arrived after the order had closed; it will be refunded.")
     ),

@@ -17,21 +17,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.clock import Clock
-from bot.domain.ledger import EXTERNAL_REFUNDS, LedgerTransaction, escrow_account, refund
-from bot.domain.money import Money
-from bot.domain.order import OrderStatus
+from bot.domain.ledger import (
+    EXTERNAL_REFUNDS,
+    LedgerTransaction,
+    duplicate_refund,
+    duplicate_refund_key,
+    escrow_account,
+    refund,
+)
+from bot.domain.money import STARS, Money
+from bot.domain.order import Actor, OrderStatus
 from bot.errors import NotAllowed
 from bot.i18n.markers import N_
 from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from bot.payments.stars import StarsRefunder
+from bot.services.order_access import note
 from bot.services.order_steps import alert_operators, notify
 from bot.services.ports import OrderRecord, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 100
+#: Order events of a second charge for an order already paid, and of its refund failing.
+SECOND_CHARGE = "second_charge"
+SECOND_CHARGE_REFUND_FAILED = "second_charge_refund_failed"
+DUPLICATE_PREFIX = "duplicate:order:"
 #: The buyer's notice when a refund needs a person (see `_record_failure`).
 REFUND_BY_OPERATOR = "order.refund_by_operator"
 REFUSED = N_("Refund of order #{order_id} was refused by the provider: {error}")
@@ -85,13 +98,117 @@ class RefundService:
         self._admins = tuple(admin_ids)
 
     async def refund_due(self) -> int:
-        """Sweep: refund every cancelled order that still holds its buyer's money."""
+        """Sweep: refund every cancelled order that still holds its buyer's money, and every
+        second charge of a paid order not yet given back."""
         async with self._uow(read_only=True) as uow:
             due = await uow.orders.awaiting_refund(SWEEP_BATCH)
+            duplicates = await uow.ledger.balances(DUPLICATE_PREFIX)
         done = 0
         for order_id in due:
             done += await self.refund_order(order_id)
+        for (account, _currency), held in sorted(duplicates.items())[:SWEEP_BATCH]:
+            if held > 0:
+                done += await self._refund_duplicates_of(int(account.rsplit(":", 1)[1]))
         return done
+
+    async def _refund_duplicates_of(self, order_id: int) -> int:
+        async with self._uow(read_only=True) as uow:
+            events = await uow.order_events.for_order(order_id)
+        charges = [str(e.data.get("charge")) for e in events if e.event == SECOND_CHARGE]
+        return sum([await self.refund_duplicate(order_id, charge) for charge in charges])
+
+    async def refund_duplicate(self, order_id: int, telegram_charge_id: str) -> bool:
+        """Give back a second charge of an order already paid; True when the ledger recorded it.
+
+        Same order of operations as `refund_order`: the provider first (the ledger key as its
+        idempotency key), the ledger after. A refund that cannot happen is an operator task.
+        """
+        key = duplicate_refund_key(order_id, telegram_charge_id)
+        async with self._uow(read_only=True) as uow:
+            order = await uow.orders.get(order_id)
+            events = await uow.order_events.for_order(order_id)
+            done = await uow.ledger.has(key)
+        mine = [e for e in events if e.data.get("charge") == telegram_charge_id]
+        charge = next((e for e in mine if e.event == SECOND_CHARGE), None)
+        if order is None or done or charge is None:
+            return False
+        if any(e.event == SECOND_CHARGE_REFUND_FAILED for e in mine):
+            return False  # an operator handles it
+        amount = Money(int(charge.data["amount_minor"]), str(charge.data["currency"]))
+        payer = charge.actor_user_id or order.buyer_id
+        provider_charge = str(charge.data.get("provider_charge") or "")
+        paid = replace(
+            order,
+            rail="stars" if amount.currency == STARS else "stripe",
+            telegram_charge_id=telegram_charge_id,
+            provider_charge_id=provider_charge or None,
+        )
+        missing = self.cannot_refund(paid)
+        if missing is not None:
+            await self._duplicate_failure(order, telegram_charge_id, amount, missing)
+            return False
+        stars, gateway = self._stars, self._gateway
+        try:
+            if amount.currency == STARS and stars is not None:
+                await stars.refund(payer, telegram_charge_id)
+            elif gateway is not None and provider_charge:
+                await gateway.refund(provider_charge, amount.amount_minor, amount.currency, key)
+            else:  # ruled out by `cannot_refund`
+                return False
+        except PaymentUnavailable as exc:
+            log.warning("refund of a second charge of order %s postponed: %s", order_id, exc)
+            return False
+        except PaymentDeclined as exc:
+            await self._duplicate_failure(order, telegram_charge_id, amount, str(exc))
+            return False
+        now = self._clock.now()
+        async with self._uow() as uow:
+            recorded = await uow.ledger.record(
+                duplicate_refund(order_id, telegram_charge_id, amount), now
+            )
+            if recorded:
+                await uow.outbox.add(
+                    notify(
+                        payer, "order.refunded", order, dedupe=f"{key}:notice"[:128],
+                        refunded_minor=amount.amount_minor,
+                    ),
+                    now,
+                )  # fmt: skip
+        return recorded
+
+    async def _duplicate_failure(
+        self, order: OrderRecord, telegram_charge_id: str, amount: Money, error: str
+    ) -> None:
+        """A second charge that will not be refunded by itself: one alert, the buyer told."""
+        log.error("refund of a second charge of order %s cannot be made: %s", order.id, error)
+        key = duplicate_refund_key(order.id, telegram_charge_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await note(
+                uow, order, SECOND_CHARGE_REFUND_FAILED, Actor.system, now,
+                data={"charge": telegram_charge_id, "error": error[:1000]},
+            )  # fmt: skip
+            await alert_operators(
+                uow,
+                self._admins,
+                now,
+                N_(
+                    "Order #{order_id} was paid twice; the second payment ({amount}, charge "
+                    "{charge}) cannot be refunded by the bot: {error}. Please refund it by hand."
+                ),
+                key,
+                order_id=order.id,
+                amount=amount.format(),
+                charge=telegram_charge_id,
+                error=error,
+            )
+            await uow.outbox.add(
+                notify(
+                    order.buyer_id, REFUND_BY_OPERATOR, order, dedupe=f"{key}:operator"[:128],
+                    refunded_minor=amount.amount_minor,
+                ),
+                now,
+            )  # fmt: skip
 
     async def refund_order(self, order_id: int) -> bool:
         """Refund what is in a cancelled order's escrow; True when the ledger recorded it."""
