@@ -94,3 +94,16 @@ async def test_a_payment_for_no_order_still_alerts_the_operators(world: MoneyWor
     assert await world.payments.confirm_payment(stray) is PaymentOutcome.unknown_order
     assert (ADMIN, "ops.alert") in await world.outbox_kinds()
     assert world.gateway.calls_of("refund") == []
+
+
+async def test_a_late_stars_payment_is_refunded_through_telegram(world: MoneyWorld) -> None:
+    order = await world.place(await world.add_gig("XTR", 100))
+    world.clock.advance(world.settings.invoice_ttl)
+    assert await world.orders.expire_unpaid() == 1
+    late = world.payment(order, "stx_late")
+    assert await world.payments.confirm_payment(late) is PaymentOutcome.refunding
+    assert await world.payments.confirm_payment(late) is PaymentOutcome.duplicate
+    assert world.stars.refunded == [(BUYER, "stx_late")]
+    assert await world.escrow(order.id, "XTR") == 0
+    kinds = await world.outbox_kinds()
+    assert (BUYER, "order.paid_late") in kinds and (BUYER, "order.refunded") in kinds
