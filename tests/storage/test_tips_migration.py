@@ -70,6 +70,14 @@ async def test_tips_of_unpaid_orders_get_rows(engine: AsyncEngine) -> None:
                     created_at=NOW,
                 )
             )  # fmt: skip
+        # Order 1's payout was refused: its tips made the transfer larger than its charge.
+        await connection.execute(
+            sa.text(
+                "UPDATE orders SET payout_error = 'The payment provider refused the operation. "
+                "[Transfer amount 2400 exceeds the 2310 available (code=amount_too_large)]' "
+                "WHERE id = 1"
+            )
+        )
         # Order 2 was paid out already: its tip travelled in that transfer.
         paid = payout(SELLER, Money(2000, "USD"), "order:2:payout")
         await SqlLedgerRepository(connection).record(
@@ -83,3 +91,5 @@ async def test_tips_of_unpaid_orders_get_rows(engine: AsyncEngine) -> None:
         assert (tip.order_id, tip.amount_minor, tip.currency) == (1, 500, "USD")
         assert tip.ledger_key == "order:1:tip:tg_tip_1" and tip.paid_at == NOW
         assert await uow.tips.awaiting_payout(NOW, 10) == [tip.id]
+        order = await uow.orders.get(1)
+        assert order is not None and order.payout_error is None  # the sweep pays it now

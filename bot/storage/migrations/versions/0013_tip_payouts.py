@@ -14,6 +14,9 @@ under `tip:<id>:payout`; Stars tips stay on the payable until an operator settle
 Backfill: tips of orders not yet paid out get a row (the order's transfer no longer carries
 them, so they are paid on their own). Tips of orders already paid out get none: either they
 travelled in that transfer, or they wait on the payable for an operator, as they did before.
+An order whose payout Stripe refused because its tips made the transfer larger than its charge
+(`amount_too_large` / "exceeds") has that `payout_error` cleared, so the sweep pays its own net
+now; any other payout error stays for the operators.
 """
 
 from __future__ import annotations
@@ -125,6 +128,14 @@ def _backfill() -> None:
         )
     if rows:
         op.bulk_insert(_tips_table, rows)
+    op.execute(
+        "UPDATE orders SET payout_error = NULL WHERE payout_error IS NOT NULL "
+        "AND (payout_error LIKE '%amount_too_large%' OR payout_error LIKE '%exceeds%') "
+        "AND EXISTS (SELECT 1 FROM ledger_transactions t "
+        "WHERE t.order_id = orders.id AND t.kind = 'tip') "
+        "AND NOT EXISTS (SELECT 1 FROM ledger_transactions p "
+        "WHERE p.order_id = orders.id AND p.kind = 'payout')"
+    )
 
 
 _tips_table = sa.table(
