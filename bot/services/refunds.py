@@ -106,9 +106,9 @@ class RefundService:
         done = 0
         for order_id in due:
             done += await self.refund_order(order_id)
-        for (account, _currency), held in sorted(duplicates.items())[:SWEEP_BATCH]:
-            if held > 0:
-                done += await self._refund_duplicates_of(int(account.rsplit(":", 1)[1]))
+        waiting = sorted(account for (account, _c), held in duplicates.items() if held > 0)
+        for account in waiting[:SWEEP_BATCH]:
+            done += await self._refund_duplicates_of(int(account.rsplit(":", 1)[1]))
         return done
 
     async def _refund_duplicates_of(self, order_id: int) -> int:
