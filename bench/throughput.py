@@ -128,6 +128,9 @@ def bot_environment(sim: SimServer, args: argparse.Namespace, **values: str) -> 
         "TELEGRAM_API_BASE_URL": sim.url,
         "HTTP_HOST": "127.0.0.1",
         "TELEGRAM_PROVIDER_TOKEN": PROVIDER_TOKEN,
+        # The card rail refuses to start without a key; the load makes no refund or payout.
+        "STRIPE_SECRET_KEY": "sk_test_bench",
+        "STRIPE_API_BASE": "http://127.0.0.1:9",
         "CONCURRENT_UPDATES": str(args.concurrent_updates),
         "SEND_RATE_PER_SECOND": str(args.send_rate),
         "LOG_LEVEL": "WARNING",

@@ -11,7 +11,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot.config import Settings, load_settings
+from bot.config import Settings, card_rail_problem, load_settings
 from bot.errors import ConfigurationError
 
 EXIT_CONFIG = 2
@@ -75,6 +75,9 @@ def _run(settings: Settings) -> int:
     if not settings.token:
         print(BOTFATHER_GUIDANCE, file=sys.stderr)
         return EXIT_CONFIG
+    problem = card_rail_problem(settings)
+    if problem is not None:
+        raise ConfigurationError(f"Gig Broker cannot start: {problem}")
     from bot.runner import run_bot
 
     run_bot(settings)
@@ -155,7 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings()
         if arguments.command == "migrate":
             asyncio.run(_migrate(settings))
-            print(f"Database is up to date: {settings.database_url}")
+            from bot.storage.db import safe_url
+
+            print(f"Database is up to date: {safe_url(settings.database_url)}")
             return 0
         if arguments.command == "backup":
             return _backup(settings, arguments.target)

@@ -166,6 +166,24 @@ class Settings(BaseSettings):
         return self.bot_token.get_secret_value() if self.bot_token else None
 
 
+CARD_RAIL_WITHOUT_KEY = (
+    "TELEGRAM_PROVIDER_TOKEN is set, so the bot takes card payments, but STRIPE_SECRET_KEY is "
+    "not: it could never refund them nor pay sellers out. Set STRIPE_SECRET_KEY (Stripe "
+    "dashboard, Developers, API keys), or unset TELEGRAM_PROVIDER_TOKEN to take Stars only."
+)
+
+
+def card_rail_problem(settings: Settings) -> str | None:
+    """Why the card rail cannot run as configured, or None.
+
+    Not a field validator: each value is valid alone, and the local simulator, the demo and
+    the tests run card payments on stand-in gateways that settings know nothing of. Only a
+    real start (`python -m bot run`) and `doctor` refuse it.
+    """
+    card = "stripe" in settings.payment_rails and settings.telegram_provider_token is not None
+    return CARD_RAIL_WITHOUT_KEY if card and settings.stripe_secret_key is None else None
+
+
 def _describe(error: dict[str, Any]) -> str:
     location = "_".join(str(part) for part in error["loc"] if not isinstance(part, int))
     name = location.upper() if location else "SETTINGS"

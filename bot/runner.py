@@ -21,6 +21,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.handlers.context import AnyApplication, deps_of
 from bot.ops.logging import configure_logging
+from bot.storage.db import safe_url, url_password
 from bot.telegram.polling import Backoff, DurablePoller, StoredHook
 from bot.web.server import TELEGRAM_PATH, WebServer
 
@@ -157,15 +158,18 @@ async def serve(settings: Settings) -> None:
             loop.add_signal_handler(sig, stopping.set)
     process = BotProcess(settings)
     await process.start()
-    log.info("Gig Broker running in %s mode on %s", settings.update_mode, settings.database_url)
+    log.info(
+        "Gig Broker running in %s mode on %s", settings.update_mode, safe_url(settings.database_url)
+    )
     try:
         await stopping.wait()
     finally:
         await process.stop()
 
 
-def run_bot(settings: Settings) -> None:
-    """`python -m bot run`: configure logging (secrets redacted) and serve until stopped."""
+def log_secrets(settings: Settings) -> list[str]:
+    """Every secret the settings hold, redacted from each log record wherever it appears
+    (a library may log a connection string or a request with a key in it)."""
     secrets = [
         secret.get_secret_value()
         for secret in (
@@ -177,5 +181,13 @@ def run_bot(settings: Settings) -> None:
         )
         if secret is not None
     ]
-    configure_logging(settings.log_level, settings.log_format, secrets)
+    password = url_password(settings.database_url)
+    # A very short password would blank out ordinary words; the URL pattern of `redact` still
+    # hides it inside any connection string.
+    return [*secrets, password] if password and len(password) >= 4 else secrets
+
+
+def run_bot(settings: Settings) -> None:
+    """`python -m bot run`: configure logging (secrets redacted) and serve until stopped."""
+    configure_logging(settings.log_level, settings.log_format, log_secrets(settings))
     asyncio.run(serve(settings))

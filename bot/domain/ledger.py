@@ -11,6 +11,9 @@ paid back); they go negative when money comes in from outside and are the only a
     refund:   escrow:order:<id>      -amount ->  external:refunds +amount
     split:    escrow -total -> external:refunds +refund, seller payable +net, platform:fees +fee
     tip:      external:stripe|stars  -tip    ->  seller:<id>:payable +net, platform:fees +fee
+    second charge of a paid order (booked apart, then refunded):
+              external:stripe|stars  -amount ->  duplicate:order:<id> +amount
+              duplicate:order:<id>   -amount ->  external:refunds +amount
     payout:   seller:<id>:payable    -amount ->  external:stripe|stars +amount
 
 Every transaction carries a deterministic key ("order:12:payment"): storing it under a unique
@@ -290,6 +293,58 @@ def tip_received(
     )
 
 
+def duplicate_account(order_id: int) -> str:
+    """Where a second charge for an already paid order waits until it is refunded."""
+    return f"duplicate:order:{order_id}"
+
+
+def _charge_key(order_id: int, charge_id: str, what: str) -> str:
+    key = f"order:{order_id}:charge:{charge_id}:{what}"
+    if len(key) <= 128:
+        return key
+    digest = hashlib.sha256(charge_id.encode()).hexdigest()
+    return f"order:{order_id}:charge:sha256:{digest}:{what}"
+
+
+def duplicate_payment_key(order_id: int, charge_id: str) -> str:
+    return _charge_key(order_id, charge_id, "payment")
+
+
+def duplicate_refund_key(order_id: int, charge_id: str) -> str:
+    """The ledger key of a second charge's refund, and the provider's idempotency key."""
+    return _charge_key(order_id, charge_id, "refund")
+
+
+def duplicate_payment(
+    order_id: int, charge_id: str, amount: Money, source_account: str | None = None
+) -> LedgerTransaction:
+    """A second charge for an order already paid: booked apart from the order's escrow (which
+    holds the first payment only), keyed by the charge, so it matches one provider object."""
+    _positive(amount, "payment")
+    source = source_account or external_source_for(amount.currency)
+    if not is_external(source):
+        raise UnbalancedTransaction(
+            N_("A payment must come from an external account, not {account}."), account=source
+        )
+    return LedgerTransaction(
+        key=duplicate_payment_key(order_id, charge_id),
+        kind="duplicate_payment",
+        order_id=order_id,
+        entries=(Entry(source, -amount), Entry(duplicate_account(order_id), amount)),
+    )
+
+
+def duplicate_refund(order_id: int, charge_id: str, amount: Money) -> LedgerTransaction:
+    """The second charge given back: out of its holding account to `external:refunds`."""
+    _positive(amount, "refund")
+    return LedgerTransaction(
+        key=duplicate_refund_key(order_id, charge_id),
+        kind="duplicate_refund",
+        order_id=order_id,
+        entries=(Entry(duplicate_account(order_id), -amount), Entry(EXTERNAL_REFUNDS, amount)),
+    )
+
+
 def payout(
     seller_id: int, amount: Money, key: str, destination: str | None = None
 ) -> LedgerTransaction:
@@ -340,6 +395,11 @@ __all__ = [
     "LedgerTransaction",
     "SplitAmounts",
     "balances",
+    "duplicate_account",
+    "duplicate_payment",
+    "duplicate_payment_key",
+    "duplicate_refund",
+    "duplicate_refund_key",
     "escrow_account",
     "external_source_for",
     "is_escrow",

@@ -5,10 +5,8 @@ Bounds, and why:
   100 units of a zero-decimal fiat currency (JPY), one Star. Smaller charges cost more in
   provider fees than they give the seller, and Stripe refuses charges below about 0.50 USD.
 - at most 25% of the order's subtotal (`MAX_TIP_BPS`), never less than the minimum. A larger
-  amount is far more likely a typo than generosity, and a card tip that arrives before the
-  order's payout travels in the same transfer (its `source_transaction` is the order's charge):
-  at the default 20% commission the order's net plus a 25% tip's net is at most the subtotal,
-  so the transfer never exceeds what the order's charge brought in.
+  amount is far more likely a typo than generosity. (A card tip is paid out by a transfer of
+  its own, from its own charge, so any number of tips fits what their charges brought in.)
 
 The offers are 5%, 10% and 15% of the subtotal, each raised to the minimum and de-duplicated.
 The tip goes to the seller less the commission rate frozen on its order

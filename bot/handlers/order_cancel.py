@@ -21,8 +21,11 @@ from bot.handlers.order_buttons import (
     MUTUAL_CANCEL,
 )
 from bot.handlers.replies import acknowledge, reply
+from bot.i18n.catalogs import Translator
 from bot.services.cancellation import EXTENSION_DAYS as DAY_CHOICES
 from bot.services.cancellation import CancellationService
+from bot.services.ports import OrderRecord
+from bot.services.refunds import RefundService
 from bot.telegram.messages import Button, OutgoingMessage
 
 
@@ -30,18 +33,23 @@ def _service(context: AnyContext) -> CancellationService:
     return deps(context).service(CancellationService)
 
 
+def _refund_note(context: AnyContext, order: OrderRecord, _: Translator) -> str:
+    """What the buyer may expect: never a refund "on its way" that nothing can send."""
+    if deps(context).service(RefundService).cannot_refund(order) is None:
+        return _("Cancelled. Your full refund is on its way.")
+    return _("Cancelled. An operator is handling your refund.")
+
+
 async def cancel_before_start(update: Update, context: AnyContext) -> None:
     user_id, data = tapped(update, CANCEL_START)
-    await _service(context).buyer_cancel(data["order"], user_id, late=False)
-    _ = translator(update, context)
-    await acknowledge(update, _("Cancelled. Your full refund is on its way."))
+    order = await _service(context).buyer_cancel(data["order"], user_id, late=False)
+    await acknowledge(update, _refund_note(context, order, translator(update, context)))
 
 
 async def cancel_late(update: Update, context: AnyContext) -> None:
     user_id, data = tapped(update, CANCEL_LATE)
-    await _service(context).buyer_cancel(data["order"], user_id, late=True)
-    _ = translator(update, context)
-    await acknowledge(update, _("Cancelled. Your full refund is on its way."))
+    order = await _service(context).buyer_cancel(data["order"], user_id, late=True)
+    await acknowledge(update, _refund_note(context, order, translator(update, context)))
 
 
 async def ask_mutual_cancel(update: Update, context: AnyContext) -> None:
@@ -54,12 +62,15 @@ async def ask_mutual_cancel(update: Update, context: AnyContext) -> None:
 async def answer_mutual_cancel(update: Update, context: AnyContext) -> None:
     user_id, data = tapped(update, MUTUAL_ANSWER)
     accept = bool(data["yes"])
-    await _service(context).answer_mutual_cancel(data["order"], user_id, accept)
+    order = await _service(context).answer_mutual_cancel(data["order"], user_id, accept)
     _ = translator(update, context)
-    await acknowledge(
-        update,
-        _("Cancelled; the buyer's refund is on its way.") if accept else _("Declined."),
-    )
+    if not accept:
+        text = _("Declined.")
+    elif deps(context).service(RefundService).cannot_refund(order) is None:
+        text = _("Cancelled; the buyer's refund is on its way.")
+    else:
+        text = _("Cancelled; an operator is handling the buyer's refund.")
+    await acknowledge(update, text)
 
 
 async def ask_extension(update: Update, context: AnyContext) -> None:

@@ -110,6 +110,18 @@ RENDERERS = {
     "order.expired": _simple(N_("⌛ The invoice for {order} expired unpaid; the order is closed.")),
     "order.declined": _simple(N_("The seller declined {order}. You get a full refund of {total}.")),
     "order.refunded": _simple(N_("↩️ {refunded} for {order} has been refunded to you.")),
+    "order.refund_by_operator": _simple(
+        N_(
+            "↩️ Your refund of {refunded} for {order} cannot be sent automatically; an operator "
+            "is handling it and will make sure you get it back."
+        )
+    ),
+    "order.paid_twice": _simple(
+        N_(
+            "You paid for {order} twice. The second payment of {refunded} is being refunded "
+            "to you; the order itself stays paid."
+        )
+    ),
     "order.paid_late": _simple(
         N_("Your payment for {order} arrived after the order had closed; it will be refunded.")
     ),

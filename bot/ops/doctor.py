@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.config import Settings
+from bot.config import Settings, card_rail_problem
 from bot.storage.db import create_engine, is_sqlite
 from bot.storage.migrate import current_revision, head_revision
 
@@ -77,6 +77,9 @@ async def check_telegram(settings: Settings) -> Finding:
 
 
 async def check_stripe(settings: Settings) -> Finding:
+    problem = card_rail_problem(settings)
+    if problem is not None:
+        return Finding("stripe", False, problem)
     if settings.stripe_secret_key is None:
         return Finding("stripe", True, "not configured (card refunds and payouts are off)")
     base = (settings.stripe_api_base or "https://api.stripe.com").rstrip("/")

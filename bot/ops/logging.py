@@ -25,6 +25,8 @@ _PATTERNS = (
     re.compile(r"\b(?:\d[ -]?){13,19}\b"),  # card numbers
 )
 REDACTED = "[redacted]"
+#: The password of a URL (`scheme://user:password@host`), whatever the scheme.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*):[^@\s/]+@")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -33,7 +35,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, REDACTED)
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
-    return text
+    return _URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
 
 
 class RedactingFilter(logging.Filter):

@@ -4,28 +4,31 @@
 is idempotent on Telegram's charge id: the same `successful_payment` delivered twice finds the
 charge already stored and records nothing. A payment that arrives for an order that is no
 longer awaiting it (expired, cancelled) is still written to the ledger, because the money did
-arrive, and handed to `RefundService`, which sends it back.
+arrive, and handed to `RefundService`, which sends it back. A second charge for an order already
+paid (the buyer paid the same invoice twice) is booked apart from the escrow, under keys naming
+that charge, and refunded the same way; only a payment for no order at all goes to a human.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.gig import GigStatus
-from bot.domain.ledger import payment_received
+from bot.domain.ledger import duplicate_payment, external_source_for, payment_received
 from bot.domain.money import Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.errors import Conflict, NotAllowed, NotFound
 from bot.i18n.markers import N_
+from bot.services.order_access import note
 from bot.services.order_steps import alert_operators, move, notify
-from bot.services.ports import UnitOfWorkFactory
-from bot.services.refunds import RefundService
+from bot.services.ports import OrderRecord, UnitOfWork, UnitOfWorkFactory
+from bot.services.refunds import SECOND_CHARGE, RefundService
 
 #: One file a buyer sent as a requirement answer, forwarded to the seller after the new order.
 REQUIREMENT_FILE = "order.requirement_file"
@@ -106,6 +109,8 @@ class PaymentService:
     async def confirm_payment(self, paid: PaymentReceived) -> PaymentOutcome:
         now = self._clock.now()
         amount = Money(paid.total_minor, paid.currency)
+        if await self._paid_by_another_charge(paid):
+            return await self._second_charge(paid, amount, now)
         async with self._uow() as uow:
             if await uow.orders.get_by_charge(paid.telegram_charge_id) is not None:
                 return PaymentOutcome.duplicate
@@ -114,8 +119,14 @@ class PaymentService:
                 # The same payment recorded by a concurrent delivery of this update (on
                 # PostgreSQL the first read above can run before that one committed).
                 return PaymentOutcome.duplicate
-            if order is None or order.telegram_charge_id is not None:
-                # No order to hold the money (or a second charge for one): a human decides.
+            if order is not None and order.telegram_charge_id is not None:
+                # Paid by another charge since the check above: booked apart here, and given
+                # back by the refund sweep (this unit of work must commit first).
+                if await book_second_charge(uow, order, paid, amount, now, self._refunds):
+                    return PaymentOutcome.refunding
+                return PaymentOutcome.duplicate
+            if order is None:
+                # No order to hold the money: a human decides.
                 await alert_operators(
                     uow,
                     self._admins,
@@ -135,7 +146,14 @@ class PaymentService:
             if late:
                 if not await uow.orders.update(order.id, order.version, **charge_fields):
                     raise Conflict()
-                await uow.outbox.add(notify(order.buyer_id, "order.paid_late", order), now)
+                as_paid = replace(
+                    order,
+                    telegram_charge_id=paid.telegram_charge_id,
+                    provider_charge_id=paid.provider_charge_id or None,
+                )
+                if self._refunds.cannot_refund(as_paid) is None:
+                    # Otherwise the refund becomes an operator task, and the buyer hears that.
+                    await uow.outbox.add(notify(order.buyer_id, "order.paid_late", order), now)
             else:
                 await move(
                     uow,
@@ -184,6 +202,78 @@ class PaymentService:
             await self._refunds.refund_order(order.id)
             return PaymentOutcome.refunding
         return PaymentOutcome.recorded
+
+    async def _paid_by_another_charge(self, paid: PaymentReceived) -> bool:
+        """Whether the order was paid already, by a charge other than this one (reads only,
+        so the ordinary first payment pays for no extra write)."""
+        async with self._uow(read_only=True) as uow:
+            order = await uow.orders.get(paid.order_id)
+        return (
+            order is not None
+            and order.telegram_charge_id is not None
+            and order.telegram_charge_id != paid.telegram_charge_id
+        )
+
+    async def _second_charge(
+        self, paid: PaymentReceived, amount: Money, now: datetime
+    ) -> PaymentOutcome:
+        """A second charge for an order already paid: booked apart, then refunded at once.
+
+        Why not only an alert: the buyer paid twice for one order; the money is theirs, and
+        the provider can give it back as surely as it gives back a late payment. The pair of
+        ledger transactions is keyed by the second charge, so a redelivered update books
+        nothing again and the refund's idempotency key is the same on every retry.
+        """
+        async with self._uow() as uow:
+            order = await uow.orders.get_for_update(paid.order_id)
+            if order is None:  # orders are never deleted; say so rather than guess
+                raise NotFound(N_("This order does not exist."))
+            booked = await book_second_charge(uow, order, paid, amount, now, self._refunds)
+        if not booked:
+            return PaymentOutcome.duplicate
+        await self._refunds.refund_duplicate(order.id, paid.telegram_charge_id)
+        return PaymentOutcome.refunding
+
+
+async def book_second_charge(
+    uow: UnitOfWork,
+    order: OrderRecord,
+    paid: PaymentReceived,
+    amount: Money,
+    now: datetime,
+    refunds: RefundService,
+) -> bool:
+    """Book a second charge of a paid order apart from its escrow; False when booked before.
+
+    The order's history keeps what the refund needs (the provider's charge id, the amount)
+    and the buyer hears that it comes back, unless nothing here can refund it, in which case
+    the refund's failure tells them an operator handles it.
+    """
+    transaction = duplicate_payment(
+        order.id, paid.telegram_charge_id, amount, external_source_for(amount.currency)
+    )
+    if not await uow.ledger.record(transaction, now):
+        return False
+    await note(
+        uow, order, SECOND_CHARGE, Actor.buyer, now, actor_user_id=paid.buyer_id,
+        data={"charge": paid.telegram_charge_id, "provider_charge": paid.provider_charge_id,
+              "amount_minor": amount.amount_minor, "currency": amount.currency},
+    )  # fmt: skip
+    as_paid = replace(
+        order,
+        telegram_charge_id=paid.telegram_charge_id,
+        provider_charge_id=paid.provider_charge_id or None,
+    )
+    log.warning("order %s was paid a second time (%s): refunding it", order.id, transaction.key)
+    if refunds.cannot_refund(as_paid) is None:
+        await uow.outbox.add(
+            notify(
+                order.buyer_id, "order.paid_twice", order,
+                dedupe=f"{transaction.key}:notice"[:128], refunded_minor=amount.amount_minor,
+            ),
+            now,
+        )  # fmt: skip
+    return True
 
 
 def _days(days: int) -> timedelta:

@@ -5,6 +5,12 @@ net is transferred to their connected account (transfer_group `order_<id>`, the 
 source_transaction) and only then written to the ledger, under the key that was also the
 transfer's idempotency key. Sellers who have not finished onboarding are skipped until they have.
 
+Tips are paid the same way but on their own: each card tip's net is transferred from the tip's
+own charge once CLEARANCE_PERIOD has passed since the tip was paid, under `tip:<id>:payout`.
+Why not with the order: the order's transfer draws on the order's charge, which holds only
+the order; two large tips on top asked Stripe for more than that charge held, and Stripe
+refused the whole payout. A tip's net is never more than its own charge, so it always fits.
+
 Stars cannot be transferred by the bot, so Stars earnings stay on the seller's payable account
 until an operator settles them by hand (`/payouts`) and marks it, which writes the payout.
 
@@ -36,6 +42,7 @@ from bot.i18n.markers import N_
 from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from bot.services.order_steps import alert_operators
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.tip_ports import TipRecord, tip_payout_key
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,7 @@ SWEEP_BATCH = 100
 #: Why a settlement is refused: what is owed is no longer what the operator confirmed.
 BALANCE_CHANGED = N_("This balance changed; please open /payouts again.")
 SELLER_PREFIX = "seller:"
+TIP_PAYOUT = "tip_payout"
 #: Where a card payout settled by hand goes (the sweep's own go to external:stripe).
 EXTERNAL_MANUAL = "external:manual"
 
@@ -51,14 +59,34 @@ def payout_key(order_id: int) -> str:
     return f"order:{order_id}:payout"
 
 
+#: What an order's own payout carries: the release (or split) of its escrow; tips are apart.
+ORDER_EARNINGS = frozenset({"release", "split"})
+
+
 def order_net(transactions: Sequence[LedgerTransaction], seller_id: int, currency: str) -> int:
-    """What an order put on its seller's payable (release or split, tips), payouts aside.
+    """What an order's release or split put on its seller's payable (tips are paid apart).
 
     The one definition of what paying an order out moves, shared by the sweep and a manual
     settlement so that both record the same amount under the same key.
     """
     account = seller_payable(seller_id)
-    return sum(t.amount_for(account, currency) for t in transactions if t.kind != "payout")
+    return sum(t.amount_for(account, currency) for t in transactions if t.kind in ORDER_EARNINGS)
+
+
+def tip_net(transactions: Sequence[LedgerTransaction], tip: TipRecord) -> int:
+    """What a tip put on its seller's payable (its ledger transaction, found by key)."""
+    account = seller_payable(tip.seller_id)
+    return sum(t.amount_for(account, tip.currency) for t in transactions if t.key == tip.ledger_key)
+
+
+def tip_payout(tip: TipRecord, net: Money, destination: str | None = None) -> LedgerTransaction:
+    """The payout of one tip, attached to its order but of its own kind, so the order's own
+    payout (`awaiting_payout` looks for kind `payout`) is never mistaken for it."""
+    return dataclasses.replace(
+        payout(tip.seller_id, net, tip_payout_key(tip.id), destination),
+        kind=TIP_PAYOUT,
+        order_id=tip.order_id,
+    )
 
 
 def order_payout(
@@ -100,10 +128,103 @@ class PayoutService:
         cleared_before = self._clock.now() - self._settings.clearance_period
         async with self._uow(read_only=True) as uow:
             due = await uow.orders.awaiting_payout(cleared_before, SWEEP_BATCH)
+            tips_due = await uow.tips.awaiting_payout(cleared_before, SWEEP_BATCH)
         paid = 0
         for order_id in due:
             paid += await self._pay_order(self._gateway, order_id)
+        for tip_id in tips_due:
+            paid += await self._pay_tip(self._gateway, tip_id)
         return paid
+
+    async def _pay_tip(self, gateway: PaymentGateway, tip_id: int) -> bool:
+        """Transfer one tip's net from the tip's own charge, then record it (as `_pay_order`)."""
+        async with self._uow(read_only=True) as uow:
+            tip = await uow.tips.get(tip_id)
+            seller = await uow.users.get(tip.seller_id) if tip else None
+            transactions = await uow.ledger.order_transactions(tip.order_id) if tip else ()
+            held = (
+                await uow.ledger.balance(seller_payable(tip.seller_id), tip.currency) if tip else 0
+            )
+        if tip is None or seller is None or not tip.provider_charge_id:
+            return False
+        key = tip_payout_key(tip_id)
+        if any(t.key == key for t in transactions):
+            return False  # paid meanwhile (by hand, or by another sweep)
+        if not seller.payouts_enabled or not seller.stripe_account_id:
+            return False
+        net = tip_net(transactions, tip)
+        if net <= 0:
+            return False
+        amount = Money(net, tip.currency)
+        if net > tip.amount_minor:
+            # Cannot happen with the tip's own commission; if it ever does, the charge could not
+            # cover the transfer, so a human looks rather than Stripe refusing it.
+            await self._tip_failure(tip, f"net {amount.format()} exceeds the tip's charge")
+            return False
+        if net > held:
+            await self._alert_uncovered(tip.order_id, amount)
+            return False
+        try:
+            result = await gateway.transfer(
+                net,
+                tip.currency,
+                seller.stripe_account_id,
+                transfer_group=f"order_{tip.order_id}",
+                source_transaction=tip.provider_charge_id,
+                idempotency_key=key,
+            )
+        except PaymentUnavailable as exc:
+            log.warning("payout of tip %s postponed: %s", tip_id, exc)
+            return False
+        except PaymentDeclined as exc:
+            await self._tip_failure(tip, str(exc))
+            return False
+        now = self._clock.now()
+        async with self._uow() as uow:
+            recorded = await uow.ledger.record(tip_payout(tip, amount), now)
+            if not recorded and await self._tip_settled_by_hand(uow, tip):
+                log.error("tip %s settled by hand while transfer %s paid it", tip_id, result)
+                await alert_operators(
+                    uow,
+                    self._settings.admin_ids,
+                    now,
+                    N_(
+                        "A tip on order #{order_id} was paid twice: settled by hand and sent by "
+                        "Stripe transfer {transfer_id} ({amount}). Please reverse the transfer."
+                    ),
+                    f"tip-payout-twice:{tip_id}",
+                    order_id=tip.order_id,
+                    amount=amount.format(),
+                    transfer_id=result.transfer_id,
+                )
+        if recorded:
+            log.info("tip %s of order %s paid out by %s", tip_id, tip.order_id, result.transfer_id)
+        return recorded
+
+    @staticmethod
+    async def _tip_settled_by_hand(uow: UnitOfWork, tip: TipRecord) -> bool:
+        key = tip_payout_key(tip.id)
+        return any(
+            entry.account == EXTERNAL_MANUAL
+            for transaction in await uow.ledger.order_transactions(tip.order_id)
+            if transaction.key == key
+            for entry in transaction.entries
+        )
+
+    async def _tip_failure(self, tip: TipRecord, error: str) -> None:
+        """The provider refused a tip's transfer for good: stop retrying, tell the operators."""
+        log.error("payout of tip %s refused: %s", tip.id, error)
+        async with self._uow() as uow:
+            await uow.tips.set_payout_error(tip.id, error)
+            await alert_operators(
+                uow,
+                self._settings.admin_ids,
+                self._clock.now(),
+                N_("Payout of a tip on order #{order_id} was refused by the provider: {error}"),
+                f"tip-payout:{tip.id}",
+                order_id=tip.order_id,
+                error=error,
+            )
 
     async def _pay_order(self, gateway: PaymentGateway, order_id: int) -> bool:
         """Transfer one order's net, then record it; never transfer what is already paid.
@@ -249,10 +370,11 @@ class PayoutService:
 
         Why per order: a card balance settled by hand would otherwise still be transferred by
         the sweep, order by order, once the seller onboards Connect: paid twice. So each
-        released, unpaid card order the balance holds gets its own payout under the sweep's key
-        (`awaiting_payout` then skips it; of a racing sweep and this settlement, whichever
-        records the key second gets nothing: a `Conflict` here, an operator alert there). Only
-        what no such order explains (a tip after a payout, say) is one `settle:` payout.
+        released, unpaid card order and each unpaid card tip the balance holds gets its own payout
+        under the sweep's key (`awaiting_payout` then skips it; of a racing sweep and this
+        settlement, whichever records the key second gets nothing: a `Conflict` here, an operator
+        alert there). Only what none of them explains (Stars, a tip booked before tips had
+        payouts of their own) is one `settle:` payout.
         The orders and their nets are read before the balance: under READ COMMITTED whatever
         they include has then committed before the balance was read, so the balance covers it.
 
@@ -269,28 +391,33 @@ class PayoutService:
         async with self._uow() as uow:
             if await uow.users.get_for_update(seller_id) is None:
                 raise NotFound()
-            nets: list[tuple[int, int]] = []
+            nets: list[tuple[LedgerTransaction, int]] = []
             if amount.currency != STARS:
                 for order_id in await uow.orders.unpaid_released_for_seller(
                     seller_id, amount.currency
                 ):
                     transactions = await uow.ledger.order_transactions(order_id)
-                    nets.append((order_id, order_net(transactions, seller_id, amount.currency)))
+                    net = order_net(transactions, seller_id, amount.currency)
+                    if net > 0:
+                        settled = order_payout(
+                            order_id, seller_id, Money(net, amount.currency), EXTERNAL_MANUAL
+                        )
+                        nets.append((settled, net))
+                for tip in await uow.tips.unpaid_for_seller(seller_id, amount.currency):
+                    net = tip_net(await uow.ledger.order_transactions(tip.order_id), tip)
+                    if net > 0:
+                        settled = tip_payout(tip, Money(net, amount.currency), EXTERNAL_MANUAL)
+                        nets.append((settled, net))
             held = await uow.ledger.balance(account, amount.currency)
             if held != amount.amount_minor or held <= 0:
                 raise Conflict(BALANCE_CHANGED)
             rest = held
-            for order_id, net in nets:
-                if net <= 0:
-                    continue
+            for settled, net in nets:
                 if net > rest:
                     # Only after an earlier settlement recorded as a lump sum: the balance no
-                    # longer holds this order's net, so it cannot be what is being paid now.
-                    log.warning("settlement of seller %s leaves order %s", seller_id, order_id)
+                    # longer holds this order's (or tip's) net, so it is not what is paid now.
+                    log.warning("settlement of seller %s leaves %s", seller_id, settled.key)
                     continue
-                settled = order_payout(
-                    order_id, seller_id, Money(net, amount.currency), EXTERNAL_MANUAL
-                )
                 if not await uow.ledger.record(settled, now):
                     # The sweep recorded its transfer of this order meanwhile: what is owed is
                     # no longer what the operator confirmed (the whole settlement rolls back).

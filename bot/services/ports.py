@@ -21,6 +21,7 @@ from bot.domain.user import UserProfile
 from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
 from bot.services.journal_ports import InboundUpdateRepository, PaymentJournalRepository
+from bot.services.tip_ports import TipRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +186,7 @@ class UnitOfWork(Protocol):
     saved_searches: SavedSearchRepository
     journal: PaymentJournalRepository  # incoming money events, stored before they are applied
     inbox: InboundUpdateRepository  # polling mode: updates stored before they are confirmed
+    tips: TipRepository  # each tip, paid out on its own
 
     async def __aenter__(self) -> Self: ...
 

@@ -7,8 +7,9 @@ Only an event that could not be stored is answered 500, which makes Stripe retry
 
 Why the ledger is touched here at all: a refund made from the Stripe dashboard (or one whose
 database write was lost after Stripe accepted it) shows up as `charge.refunded`; if the order
-is cancelled and still holds escrow, the refund is recorded under the same key our own refund
-uses, so whichever arrives first wins and the other is a no-op. Anything else that needs a human
+is cancelled and still holds escrow, what the event newly refunded (its cumulative
+`amount_refunded` less what the ledger already holds as refunded for the charge) is recorded,
+so our own refund and the event never book the same money twice. Anything else that needs a human
 (a dispute, a reversed transfer, a refund of an order still open) is sent to the operators.
 """
 
@@ -34,7 +35,7 @@ from bot.payments.webhooks import (
 from bot.services.journal import STRIPE, STRIPE_EVENT, JournalService
 from bot.services.order_steps import alert_operators, notify
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
-from bot.services.refunds import refund_key
+from bot.services.refunds import refunded_of_charge, stripe_refund_key
 
 log = logging.getLogger(__name__)
 
@@ -129,24 +130,91 @@ class StripeWebhookService:
         return str(order.id) if order else "?"
 
     async def _charge_refunded(self, uow: UnitOfWork, event: StripeEvent, charge_id: str) -> None:
+        """Book what this event newly refunded of an order's charge, and nothing else.
+
+        Why a difference: `amount_refunded` is cumulative (every refund of the charge so far),
+        and some of it may be booked already (our own refund, an earlier event). So the new
+        part is `amount_refunded` minus what the ledger holds as refunded for the charge, taken
+        with the order's row locked, so a refund booked by the sweep at the same moment is
+        either seen here or sees this one. It is booked under the newest Stripe refund id when
+        the event lists refunds, else under the cumulative amount: a redelivered or replayed
+        event finds its key taken. Only a cancelled order's escrow is refunded here; anything
+        that does not fit (another currency, more than the escrow holds, an open order) is
+        left to the operators, who are told.
+        """
         order = await uow.orders.get_by_provider_charge(charge_id) if charge_id else None
         if order is None:
+            tip = await uow.tips.get_by_provider_charge(charge_id) if charge_id else None
+            if tip is not None:
+                # A tip is credited to the seller when paid: taking it back is a human's call.
+                await self._alert(
+                    uow, event,
+                    N_("A tip of {amount} on order #{order_id} was refunded at Stripe; the "
+                       "seller was credited its net. Please review."),
+                    amount=Money(tip.amount_minor, tip.currency).format(), order_id=tip.order_id,
+                )  # fmt: skip
+            return
+        order = await uow.orders.get_for_update(order.id) or order
+        obj = event.data_object
+        cumulative = _int_or_none(obj.get("amount_refunded"))
+        currency = str(obj.get("currency") or order.currency).upper()
+        transactions = await uow.ledger.order_transactions(order.id)
+        booked = refunded_of_charge(transactions, order.currency)
+        if cumulative is None:
+            await self._alert(
+                uow, event,
+                N_("Stripe says charge {charge} of order #{order_id} was refunded but not how "
+                   "much; please check it against the ledger."),
+                charge=charge_id, order_id=order.id,
+            )  # fmt: skip
+            return
+        new = cumulative - booked
+        if new <= 0:
+            return  # booked already (our own refund, or this event before)
+        if currency != order.currency:
+            await self._alert_mismatch(uow, event, order.id, Money(new, currency), 0)
             return
         held = await uow.ledger.balance(escrow_account(order.id), order.currency)
-        if order.status == OrderStatus.cancelled and held > 0:
-            at = self._clock.now()
-            transaction = refund(order.id, Money(held, order.currency), key=refund_key(order.id))
-            if await uow.ledger.record(transaction, at):
-                await uow.outbox.add(
-                    notify(order.buyer_id, "order.refunded", order, refunded_minor=held), at
+        if order.status != OrderStatus.cancelled:
+            if held > 0:
+                await self._alert(
+                    uow,
+                    event,
+                    N_("Order #{order_id} was refunded at Stripe while still open; please review."),
+                    order_id=order.id,
                 )
-        elif held > 0:
-            await self._alert(
-                uow,
-                event,
-                N_("Order #{order_id} was refunded at Stripe while still open; please review."),
-                order_id=order.id,
-            )
+            else:
+                await self._alert_mismatch(uow, event, order.id, Money(new, currency), held)
+            return
+        if new > held:
+            await self._alert_mismatch(uow, event, order.id, Money(new, currency), held)
+        amount = min(new, held)
+        if amount <= 0:
+            return
+        at = self._clock.now()
+        key = stripe_refund_key(order.id, charge_id, _newest_refund_id(obj), cumulative)
+        if await uow.ledger.record(refund(order.id, Money(amount, order.currency), key=key), at):
+            await uow.outbox.add(
+                notify(
+                    order.buyer_id, "order.refunded", order,
+                    dedupe=f"{key}:{order.buyer_id}"[:128], refunded_minor=amount,
+                ),
+                at,
+            )  # fmt: skip
+
+    async def _alert_mismatch(
+        self, uow: UnitOfWork, event: StripeEvent, order_id: int, refunded: Money, held: int
+    ) -> None:
+        log.error("charge.refunded %s does not fit order %s: %s", event.id, order_id, refunded)
+        await self._alert(
+            uow,
+            event,
+            N_("Stripe refunded {refunded} of order #{order_id}, which does not match the "
+               "ledger (its escrow holds {held}); please review."),
+            refunded=refunded.format(),
+            order_id=order_id,
+            held=Money(held, refunded.currency).format(),
+        )  # fmt: skip
 
     async def _alert(
         self, uow: UnitOfWork, event: StripeEvent, message: str, **params: object
@@ -159,3 +227,21 @@ class StripeWebhookService:
             f"stripe:{event.id}",
             **params,
         )
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _newest_refund_id(charge: dict[str, Any]) -> str | None:
+    """The id of the newest refund a charge object lists (Stripe lists them newest first)."""
+    refunds = charge.get("refunds")
+    data = refunds.get("data") if isinstance(refunds, dict) else None
+    if not isinstance(data, list) or not data:
+        return None
+    newest = max(
+        (r for r in data if isinstance(r, dict) and r.get("id")),
+        key=lambda r: _int_or_none(r.get("created")) or 0,
+        default=None,
+    )
+    return str(newest["id"]) if newest else None

@@ -8,13 +8,16 @@ and platform fees, at the commission rate frozen on the order), an event in the 
 history and both sides' notifications. The transaction's key holds Telegram's charge id, so a
 redelivered `successful_payment` records nothing twice. Bounds and offers: `bot.domain.tips`.
 
-Card tips travel in the order's payout transfer when they arrive before it; a tip that arrives
-after the order was paid out stays on the seller's payable until an operator settles it from
-/payouts.
+Every tip also gets a row of its own (`uow.tips`), because it is paid out on its own: a card
+tip's net is transferred from the tip's own charge once the clearance period has passed since
+the tip was paid (`PayoutService`), so tips never ride on the order's transfer, whose charge
+holds only the order. A Stars tip stays on the seller's payable until an operator settles it
+from /payouts, like the order's Stars earnings.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -29,6 +32,7 @@ from bot.i18n.markers import N_
 from bot.services.order_access import note
 from bot.services.order_steps import alert_operators, notify
 from bot.services.ports import OrderRecord, UnitOfWorkFactory
+from bot.services.tip_ports import NewTip
 
 TIP_PREFIX = "tip:"
 
@@ -131,6 +135,13 @@ class TipService:
             )
             if not await uow.ledger.record(transaction, now):
                 return False
+            await uow.tips.add(
+                NewTip(
+                    order.id, order.seller_id, order.currency, amount.amount_minor,
+                    _charge_key(paid.telegram_charge_id), paid.provider_charge_id or None,
+                    transaction.key, now,
+                )
+            )  # fmt: skip
             await note(
                 uow, order, "tip", Actor.buyer, now, actor_user_id=paid.buyer_id,
                 data={"amount_minor": amount.amount_minor, "charge": paid.telegram_charge_id,
@@ -152,6 +163,13 @@ class TipService:
                 now,
             )  # fmt: skip
         return True
+
+
+def _charge_key(telegram_charge_id: str) -> str:
+    """The charge id as the tips table keeps it (unique, at most 128 characters)."""
+    if len(telegram_charge_id) <= 128:
+        return telegram_charge_id
+    return "sha256:" + hashlib.sha256(telegram_charge_id.encode()).hexdigest()
 
 
 def _tippable(order: OrderRecord | None, buyer_id: int) -> OrderRecord:

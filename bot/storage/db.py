@@ -23,6 +23,22 @@ SQLITE_MMAP_BYTES = 2**31
 READ_ONLY_OPTION = "gigbroker_read_only"
 
 
+def safe_url(url: str) -> str:
+    """`url` fit for logs and output: its password (if any) replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: say nothing of what it holds
+        return "<unparsable database URL>"
+
+
+def url_password(url: str) -> str | None:
+    """The password inside a database URL, so logging can redact it wherever it appears."""
+    try:
+        return make_url(url).password
+    except Exception:
+        return None
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 

@@ -243,6 +243,26 @@ ledger_transactions = Table(
     _ts("created_at", nullable=False),
 )
 
+# Every tip, so that each is paid out on its own: a card tip is transferred from its own charge
+# after its own clearance (the ledger's `tip:<id>:payout` marks it paid), a Stars tip stays on
+# the seller's payable until an operator settles it (migration 0013).
+tips = Table(
+    "tips",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("seller_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("telegram_charge_id", String(128), nullable=False, unique=True),
+    Column("provider_charge_id", String(128)),  # the card charge (NULL for Stars)
+    Column("ledger_key", String(128), nullable=False),  # the tip's ledger transaction
+    _ts("paid_at", nullable=False),
+    Column("payout_error", Text),  # the provider refused its transfer for good
+    Index("ix_tips_seller", "seller_id", "currency"),
+    Index("ix_tips_paid", "paid_at"),
+)
+
 ledger_entries = Table(
     "ledger_entries",
     metadata,

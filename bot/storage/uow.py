@@ -36,6 +36,7 @@ from bot.services.ports import (
     StripeEventRepository,
     UserRepository,
 )
+from bot.services.tip_ports import TipRepository
 from bot.storage.db import READ_ONLY_OPTION, is_sqlite
 from bot.storage.repositories.briefs import SqlBriefRepository, SqlSavedSearchRepository
 from bot.storage.repositories.gigs import SqlGigRepository
@@ -49,6 +50,7 @@ from bot.storage.repositories.orders import SqlOrderEventRepository, SqlOrderRep
 from bot.storage.repositories.outbox import SqlOutboxRepository
 from bot.storage.repositories.persistence import SqlPersistenceRepository
 from bot.storage.repositories.reviews import SqlReviewRepository
+from bot.storage.repositories.tips import SqlTipRepository
 from bot.storage.repositories.updates import SqlProcessedUpdateRepository
 from bot.storage.repositories.users import SqlUserRepository
 
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
     saved_searches: SavedSearchRepository
     journal: PaymentJournalRepository
     inbox: InboundUpdateRepository
+    tips: TipRepository
 
     def __init__(
         self,
@@ -127,6 +130,7 @@ class SqlUnitOfWork:
         self.saved_searches = SqlSavedSearchRepository(connection)
         self.journal = SqlPaymentJournalRepository(connection)
         self.inbox = SqlInboundUpdateRepository(connection)
+        self.tips = SqlTipRepository(connection)
 
     async def __aexit__(
         self,

@@ -55,6 +55,9 @@ async def cluster(postgres_url: str, tmp_path: Path) -> AsyncIterator[Cluster]:
         "WEBHOOK_SECRET_TOKEN": SECRET,
         "HTTP_HOST": "127.0.0.1",
         "TELEGRAM_PROVIDER_TOKEN": "284685063:TEST:replicas",
+        # The card rail refuses to start without a key; no refund or payout happens here.
+        "STRIPE_SECRET_KEY": "sk_test_replicas",
+        "STRIPE_API_BASE": "http://127.0.0.1:9",
         "INVOICE_TTL": "3s",
         "SWEEP_INTERVAL": "1s",
         "LOG_LEVEL": "INFO",

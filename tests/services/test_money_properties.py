@@ -69,7 +69,16 @@ async def play(program: list[tuple[str, int, str]]) -> None:
                             charge = payments[order_id].provider_charge_id
                             if charge:
                                 await world.webhooks.apply(
-                                    StripeEvent(f"evt_{slot}", "charge.refunded", 1, {"id": charge})
+                                    StripeEvent(
+                                        f"evt_{slot}",
+                                        "charge.refunded",
+                                        1,
+                                        {
+                                            "id": charge,
+                                            "amount_refunded": payments[order_id].total_minor,
+                                            "currency": payments[order_id].currency,
+                                        },
+                                    )
                                 )
                     except GigBrokerError:
                         pass  # refusals are fine; the books must still be right

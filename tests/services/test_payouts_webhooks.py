@@ -127,7 +127,14 @@ async def test_replayed_refund_event_is_applied_once(world: MoneyWorld) -> None:
         "id": "evt_3",
         "type": "charge.refunded",
         "created": 1,
-        "data": {"object": {"id": payment.provider_charge_id, "refunded": True}},
+        "data": {
+            "object": {
+                "id": payment.provider_charge_id,
+                "refunded": True,
+                "amount_refunded": order.total_minor,
+                "currency": "usd",
+            }
+        },
     }
     body, signature = signed(event)
     for _ in range(3):

@@ -12,13 +12,13 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, select, update
+from sqlalchemy import String, and_, case, cast, exists, func, literal, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.services.ports import NewOrder, OrderEventRecord, OrderRecord
 from bot.storage.sql import insert_ignoring_conflict
-from bot.storage.tables import ledger_transactions, order_events, orders
+from bot.storage.tables import ledger_entries, ledger_transactions, order_events, orders
 
 _RECORD_FIELDS = tuple(OrderRecord.__slots__)
 #: The frozen rates are written once, when the order is placed.
@@ -38,6 +38,16 @@ def _has_transaction(kind: str) -> Any:
     return exists().where(
         and_(ledger_transactions.c.order_id == orders.c.id, ledger_transactions.c.kind == kind)
     )
+
+
+def _escrow_held() -> Any:
+    """The order's escrow still holds money (a partial refund leaves the rest to refund)."""
+    held = (
+        select(func.coalesce(func.sum(ledger_entries.c.amount_minor), 0))
+        .where(ledger_entries.c.account == literal("escrow:order:") + cast(orders.c.id, String))
+        .scalar_subquery()
+    )
+    return held > 0
 
 
 def _released(before: datetime | None = None) -> Any:
@@ -121,7 +131,7 @@ class SqlOrderRepository:
                 orders.c.status == "cancelled",
                 orders.c.refund_error.is_(None),
                 _has_transaction("payment"),
-                ~_has_transaction("refund"),
+                _escrow_held(),
             )
             .order_by(orders.c.id)
             .limit(limit)
