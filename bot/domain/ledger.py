@@ -15,7 +15,9 @@ paid back); they go negative when money comes in from outside and are the only a
 
 Every transaction carries a deterministic key ("order:12:payment"): storing it under a unique
 constraint makes each movement idempotent, and the payment calls derive their own idempotency
-keys from it.
+keys from it. A transaction that moved money with a provider also names the provider's object
+(`provider_ref`, e.g. "stripe:ch_..", "stars:<charge id>"), unique as well, so that `reconcile`
+can match every charge, refund and transfer at Stripe or Telegram to exactly one transaction.
 """
 
 from __future__ import annotations
@@ -70,6 +72,35 @@ def external_source_for(currency: str) -> str:
     return EXTERNAL_STARS if currency == STARS else EXTERNAL_STRIPE
 
 
+STRIPE_REF = "stripe:"
+STARS_REF = "stars:"
+STARS_REFUND_REF = "stars-refund:"
+
+
+def stripe_ref(object_id: str | None) -> str | None:
+    """A Stripe charge, refund or transfer ("stripe:ch_..", "stripe:re_..", "stripe:tr_..")."""
+    return f"{STRIPE_REF}{object_id}" if object_id else None
+
+
+def stars_ref(telegram_charge_id: str | None) -> str | None:
+    """A Telegram Stars payment, by its telegram_payment_charge_id."""
+    return f"{STARS_REF}{telegram_charge_id}" if telegram_charge_id else None
+
+
+def stars_refund_ref(telegram_charge_id: str | None) -> str | None:
+    """The refund of a Stars payment: Telegram gives it the id of the payment it returns."""
+    return f"{STARS_REFUND_REF}{telegram_charge_id}" if telegram_charge_id else None
+
+
+def payment_ref(
+    rail: str, telegram_charge_id: str | None, provider_charge_id: str | None
+) -> str | None:
+    """The provider object of a payment on `rail`: the Stars charge, or the Stripe charge."""
+    if rail == "stars":
+        return stars_ref(telegram_charge_id)
+    return stripe_ref(provider_charge_id)
+
+
 @dataclass(frozen=True)
 class Entry:
     """`amount` is added to `account`'s balance (negative = money leaves the account)."""
@@ -103,6 +134,9 @@ class LedgerTransaction:
     kind: str
     entries: tuple[Entry, ...]
     order_id: int | None = None
+    #: The provider object this movement is (see `stripe_ref`, `stars_ref`); None for movements
+    #: that stay inside the marketplace (a release) or happen by hand (a manual settlement).
+    provider_ref: str | None = None
 
     def __post_init__(self) -> None:
         if not self.key or not self.kind:
@@ -156,7 +190,11 @@ def _out_of_escrow(order_id: int, total: Money, *credits: Entry) -> tuple[Entry,
 
 
 def payment_received(
-    order_id: int, total: Money, source_account: str | None = None
+    order_id: int,
+    total: Money,
+    source_account: str | None = None,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """The buyer paid `total`: from the outside (Stripe or Stars) into the order's escrow."""
     _positive(total, "payment")
@@ -170,6 +208,7 @@ def payment_received(
         kind="payment",
         order_id=order_id,
         entries=(Entry(source, -total), Entry(escrow_account(order_id), total)),
+        provider_ref=provider_ref,
     )
 
 
@@ -205,6 +244,7 @@ def refund(
     *,
     key: str | None = None,
     destination: str = EXTERNAL_REFUNDS,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """Money back to the buyer: from the order's escrow out to `external:refunds`.
 
@@ -221,6 +261,7 @@ def refund(
         kind="refund",
         order_id=order_id,
         entries=(Entry(escrow_account(order_id), -amount), Entry(destination, amount)),
+        provider_ref=provider_ref,
     )
 
 
@@ -252,6 +293,8 @@ def split(
     buyer_refund_bps: int,
     seller_id: int,
     policy: FeePolicy,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """A dispute settled by dividing the escrow (see `split_amounts` for the rule)."""
     _positive(escrow_total, "escrow total")
@@ -267,6 +310,7 @@ def split(
             Entry(seller_payable(seller_id), parts.seller_net),
             Entry(PLATFORM_FEES, parts.commission),
         ),
+        provider_ref=provider_ref,
     )
 
 
@@ -278,7 +322,14 @@ def _tip_key(order_id: int, charge_id: str) -> str:
 
 
 def tip_received(
-    order_id: int, charge_id: str, tip: Money, seller_id: int, seller_net: Money, source: str
+    order_id: int,
+    charge_id: str,
+    tip: Money,
+    seller_id: int,
+    seller_net: Money,
+    source: str,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """A buyer's tip on a completed order: from the outside straight to the seller's payable
     and the platform's commission (no escrow: the work is already accepted). Keyed by the
@@ -303,11 +354,17 @@ def tip_received(
             )
             if not entry.amount.is_zero()
         ),
+        provider_ref=provider_ref,
     )
 
 
 def payout(
-    seller_id: int, amount: Money, key: str, destination: str | None = None
+    seller_id: int,
+    amount: Money,
+    key: str,
+    destination: str | None = None,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """A seller is paid out: from their payable to Stripe (a transfer) or Stars."""
     _positive(amount, "payout")
@@ -320,6 +377,7 @@ def payout(
         key=key,
         kind="payout",
         entries=(Entry(seller_payable(seller_id), -amount), Entry(target, amount)),
+        provider_ref=provider_ref,
     )
 
 
@@ -362,12 +420,16 @@ __all__ = [
     "is_external",
     "negative_internal_accounts",
     "payment_received",
+    "payment_ref",
     "payout",
     "refund",
     "release_to_seller",
     "seller_payable",
     "split",
     "split_amounts",
+    "stars_ref",
+    "stars_refund_ref",
+    "stripe_ref",
     "sums_by_currency",
     "tip_received",
 ]

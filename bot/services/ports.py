@@ -345,6 +345,24 @@ class LedgerRepository(Protocol):
 
     async def order_transactions(self, order_id: int) -> Sequence[LedgerTransaction]: ...
 
+    async def has_provider_ref(self, provider_ref: str) -> bool:
+        """Whether a transaction names this provider object (see `LedgerTransaction`)."""
+        ...
+
+    async def with_provider_refs(
+        self, since: datetime | None = None
+    ) -> Sequence[BookedTransaction]:
+        """Every transaction naming a provider object, created at or after `since` if given."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BookedTransaction:
+    """A ledger transaction as stored, with when it was written (what `reconcile` reads)."""
+
+    transaction: LedgerTransaction
+    created_at: datetime
+
 
 @dataclass(frozen=True, slots=True)
 class ReviewRecord:
