@@ -19,7 +19,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.fees import MAX_BPS
-from bot.domain.ledger import escrow_account, split, split_amounts
+from bot.domain.ledger import escrow_account, split, split_amounts, stripe_ref
 from bot.domain.money import Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -157,7 +157,7 @@ class DisputeService:
         total = Money(held, order.currency)
         parts = split_amounts(total, bps, self._policy)
         key = f"order:{order_id}:split"
-        await self._refunds.refund_part(order, parts.buyer_refund.amount_minor, key)
+        refunded = await self._refunds.refund_part(order, parts.buyer_refund.amount_minor, key)
         now = self._clock.now()
         async with self._uow() as uow:
             current = await uow.orders.get_for_update(order_id)
@@ -183,8 +183,10 @@ class DisputeService:
                     actor_user_id=operator_id, data={"buyer_percent": buyer_percent},
                     closed_at=now,
                 )  # fmt: skip
+                ref = stripe_ref(refunded.refund_id) if refunded else None
                 await uow.ledger.record(
-                    split(order_id, total, bps, order.seller_id, self._policy), now
+                    split(order_id, total, bps, order.seller_id, self._policy, provider_ref=ref),
+                    now,
                 )
                 await self._tell_both(
                     uow, order, "split", percent=buyer_percent,

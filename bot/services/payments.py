@@ -18,7 +18,7 @@ from enum import StrEnum
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.gig import GigStatus
-from bot.domain.ledger import payment_received
+from bot.domain.ledger import payment_received, payment_ref
 from bot.domain.money import Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.errors import Conflict, NotAllowed, NotFound
@@ -179,7 +179,10 @@ class PaymentService:
                     notify(order.buyer_id, "order.receipt", order, due_at=due_at), now
                 )
             source = "external:stars" if order.rail == "stars" else "external:stripe"
-            await uow.ledger.record(payment_received(order.id, amount, source), now)
+            ref = payment_ref(order.rail, paid.telegram_charge_id, paid.provider_charge_id)
+            await uow.ledger.record(
+                payment_received(order.id, amount, source, provider_ref=ref), now
+            )
         if late:
             await self._refunds.refund_order(order.id)
             return PaymentOutcome.refunding

@@ -28,6 +28,7 @@ from bot.domain.ledger import (
     payable_seller,
     payout,
     seller_payable,
+    stripe_ref,
 )
 from bot.domain.money import STARS, Money
 from bot.domain.user import UserProfile
@@ -62,12 +63,17 @@ def order_net(transactions: Sequence[LedgerTransaction], seller_id: int, currenc
 
 
 def order_payout(
-    order_id: int, seller_id: int, net: Money, destination: str | None = None
+    order_id: int,
+    seller_id: int,
+    net: Money,
+    destination: str | None = None,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """The payout of one order, attached to it: what `awaiting_payout` looks for."""
-    return dataclasses.replace(
-        payout(seller_id, net, payout_key(order_id), destination), order_id=order_id
+    transaction = payout(
+        seller_id, net, payout_key(order_id), destination, provider_ref=provider_ref
     )
+    return dataclasses.replace(transaction, order_id=order_id)
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,9 @@ class PayoutService:
             return False
         now = self._clock.now()
         async with self._uow() as uow:
-            recorded = await uow.ledger.record(order_payout(order_id, order.seller_id, amount), now)
+            ref = stripe_ref(result.transfer_id)
+            transaction = order_payout(order_id, order.seller_id, amount, provider_ref=ref)
+            recorded = await uow.ledger.record(transaction, now)
             if not recorded and await self._settled_by_hand(uow, order_id):
                 # The operator's settlement won the key: the money went out twice, and only a
                 # human can take the transfer back.

@@ -14,12 +14,17 @@ import logging
 from collections.abc import Sequence
 
 from bot.clock import Clock
-from bot.domain.ledger import escrow_account, refund
+from bot.domain.ledger import escrow_account, refund, stars_refund_ref, stripe_ref
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.errors import NotAllowed
 from bot.i18n.markers import N_
-from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
+from bot.payments.gateway import (
+    PaymentDeclined,
+    PaymentGateway,
+    PaymentUnavailable,
+    RefundResult,
+)
 from bot.payments.stars import StarsRefunder
 from bot.services.order_steps import alert_operators, notify
 from bot.services.ports import OrderRecord, UnitOfWorkFactory
@@ -72,12 +77,14 @@ class RefundService:
                 if self._stars is None or not order.telegram_charge_id:
                     raise PaymentUnavailable(detail="no Stars refunder configured")
                 await self._stars.refund(order.buyer_id, order.telegram_charge_id)
+                ref = stars_refund_ref(order.telegram_charge_id)
             else:
                 if self._gateway is None or not order.provider_charge_id:
                     raise PaymentUnavailable(detail="no card gateway configured")
-                await self._gateway.refund(
+                result = await self._gateway.refund(
                     order.provider_charge_id, held, order.currency, refund_key(order_id)
                 )
+                ref = stripe_ref(result.refund_id)
         except PaymentUnavailable as exc:
             log.warning("refund of order %s postponed: %s", order_id, exc)
             return False
@@ -86,7 +93,9 @@ class RefundService:
             return False
         now = self._clock.now()
         async with self._uow() as uow:
-            transaction = refund(order_id, Money(held, order.currency), key=refund_key(order_id))
+            transaction = refund(
+                order_id, Money(held, order.currency), key=refund_key(order_id), provider_ref=ref
+            )
             recorded = await uow.ledger.record(transaction, now)
             if recorded:
                 await uow.outbox.add(
@@ -94,21 +103,25 @@ class RefundService:
                 )
         return recorded
 
-    async def refund_part(self, order: OrderRecord, amount_minor: int, key: str) -> None:
+    async def refund_part(
+        self, order: OrderRecord, amount_minor: int, key: str
+    ) -> RefundResult | None:
         """Give part of a card payment back (a split dispute) before its ledger transaction is
         written by the caller. Stars can only be refunded whole, so a split is card-only.
 
         Raises `PaymentUnavailable` (try again later) or `PaymentDeclined` (an operator looks).
         """
         if amount_minor <= 0:
-            return
+            return None
         if order.rail == "stars":
             raise NotAllowed(
                 N_("A Stars payment can only be refunded in full: release or refund instead.")
             )
         if self._gateway is None or not order.provider_charge_id:
             raise PaymentUnavailable(detail="no card gateway configured")
-        await self._gateway.refund(order.provider_charge_id, amount_minor, order.currency, key)
+        return await self._gateway.refund(
+            order.provider_charge_id, amount_minor, order.currency, key
+        )
 
     async def _record_failure(self, order_id: int, error: str) -> None:
         log.error("refund of order %s refused by the provider: %s", order_id, error)

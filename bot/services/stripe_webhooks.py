@@ -13,7 +13,7 @@ import logging
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.ledger import escrow_account, refund
+from bot.domain.ledger import escrow_account, refund, stripe_ref
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.i18n.markers import N_
@@ -96,7 +96,10 @@ class StripeWebhookService:
         held = await uow.ledger.balance(escrow_account(order.id), order.currency)
         if order.status == OrderStatus.cancelled and held > 0:
             at = self._clock.now()
-            transaction = refund(order.id, Money(held, order.currency), key=refund_key(order.id))
+            transaction = refund(
+                order.id, Money(held, order.currency), key=refund_key(order.id),
+                provider_ref=_latest_refund_ref(event.data_object),
+            )  # fmt: skip
             if await uow.ledger.record(transaction, at):
                 await uow.outbox.add(
                     notify(order.buyer_id, "order.refunded", order, refunded_minor=held), at
@@ -120,3 +123,13 @@ class StripeWebhookService:
             f"stripe:{event.id}",
             **params,
         )
+
+
+def _latest_refund_ref(charge: dict[str, object]) -> str | None:
+    """The newest refund of a `charge.refunded` charge, when the event carries its refunds
+    (Stripe lists them newest first); None when it does not, and `reconcile` will say so."""
+    refunds = charge.get("refunds")
+    data = refunds.get("data") if isinstance(refunds, dict) else None
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        return stripe_ref(str(data[0].get("id") or "") or None)
+    return None

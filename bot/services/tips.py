@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.fees import seller_settlement
-from bot.domain.ledger import external_source_for, tip_received
+from bot.domain.ledger import external_source_for, payment_ref, tip_received
 from bot.domain.money import Money
 from bot.domain.order import Actor, OrderStatus
 from bot.domain.tips import max_tip, min_tip, tip_in_bounds, tip_offers
@@ -129,8 +129,10 @@ class TipService:
             net = seller_settlement(amount, self._policy).seller_net
             source = external_source_for(order.currency)
             transaction = tip_received(
-                order.id, paid.telegram_charge_id, amount, order.seller_id, net, source
-            )
+                order.id, paid.telegram_charge_id, amount, order.seller_id, net, source,
+                provider_ref=payment_ref(order.rail, paid.telegram_charge_id,
+                                         paid.provider_charge_id),
+            )  # fmt: skip
             if not await uow.ledger.record(transaction, now):
                 return False
             await note(
