@@ -4,9 +4,10 @@ localstripe emulates charges and refunds but not Connect (accounts, onboarding l
 transfers), and it ignores `Idempotency-Key`. This server fills both gaps so that the real
 `StripeGateway` can be exercised offline with a single `api_base`:
 
-* `POST /v1/accounts`, `GET /v1/accounts/{id}`, `POST /v1/account_links`, `POST /v1/transfers`
-  and `GET /v1/transfers/{id}` are served here, with Stripe's request shapes (form bodies in
-  bracket notation, secret-key auth) and Stripe's error JSON.
+* `POST /v1/accounts`, `GET /v1/accounts/{id}`, `POST /v1/account_links`, `POST /v1/transfers`,
+  `GET /v1/transfers` (newest first, paged) and `GET /v1/transfers/{id}` are served here, with
+  Stripe's request shapes (form bodies in bracket notation, secret-key auth) and Stripe's error
+  JSON.
 * every other `/v1/...` request is proxied to the upstream (localstripe); refunds are checked
   first against the charge's unrefunded amount, which localstripe does not do.
 * every `POST` honours `Idempotency-Key` as Stripe does: the same key with the same parameters
@@ -147,6 +148,7 @@ class StripeConnectStandIn:
         app.router.add_get("/v1/accounts/{id}", self._get_account)
         app.router.add_post("/v1/account_links", self._create_account_link)
         app.router.add_post("/v1/transfers", self._create_transfer)
+        app.router.add_get("/v1/transfers", self._list_transfers)
         app.router.add_get("/v1/transfers/{id}", self._get_transfer)
         app.router.add_get("/connect/onboarding/{token}", self._visit_onboarding_link)
         app.router.add_route("*", "/v1/{tail:.*}", self._proxy)
@@ -468,6 +470,46 @@ class StripeConnectStandIn:
                 param="amount",
                 code="amount_too_large",
             )
+
+    async def _list_transfers(self, request: web.Request) -> web.Response:
+        """A page of transfers, newest first, as Stripe lists them (`limit` 1-100,
+        `starting_after`, `created[gt|gte|lt|lte]`)."""
+        query = request.query
+        raw_limit = query.get("limit", "10")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+            raise StripeHTTPError(400, "Invalid limit: must be between 1 and 100", param="limit")
+        bounds = {
+            op: query[f"created[{op}]"] for op in ("gt", "gte", "lt", "lte")
+            if f"created[{op}]" in query
+        }  # fmt: skip
+        if any(not value.isdigit() for value in bounds.values()):
+            raise StripeHTTPError(400, "Invalid integer for created", param="created")
+        tests = {
+            "gt": lambda c, v: c > v, "gte": lambda c, v: c >= v,
+            "lt": lambda c, v: c < v, "lte": lambda c, v: c <= v,
+        }  # fmt: skip
+        newest_first = [
+            t for t in reversed(list(self.transfers.values()))
+            if all(tests[op](t["created"], int(value)) for op, value in bounds.items())
+        ]  # fmt: skip
+        after = query.get("starting_after")
+        if after is not None:
+            ids = [t["id"] for t in newest_first]
+            if after not in ids:
+                raise StripeHTTPError(
+                    400, f"No such transfer: '{after}'", param="starting_after",
+                    code="resource_missing",
+                )  # fmt: skip
+            newest_first = newest_first[ids.index(after) + 1 :]
+        limit = int(raw_limit)
+        return json_response(
+            {
+                "object": "list",
+                "url": "/v1/transfers",
+                "has_more": len(newest_first) > limit,
+                "data": newest_first[:limit],
+            }
+        )
 
     async def _get_transfer(self, request: web.Request) -> web.Response:
         transfer_id = request.match_info["id"]
