@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 
 from bot.domain.gig import GigSpec, GigStatus
 from bot.domain.ledger import LedgerTransaction
+from bot.domain.reconcile import BookedTransaction
 from bot.domain.user import UserProfile
 from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
@@ -354,14 +355,6 @@ class LedgerRepository(Protocol):
     ) -> Sequence[BookedTransaction]:
         """Every transaction naming a provider object, created at or after `since` if given."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class BookedTransaction:
-    """A ledger transaction as stored, with when it was written (what `reconcile` reads)."""
-
-    transaction: LedgerTransaction
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.ledger import Entry, LedgerTransaction
 from bot.domain.money import Money
-from bot.services.ports import BookedTransaction
+from bot.domain.reconcile import BookedTransaction
 from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import ledger_entries, ledger_transactions, stripe_events, users
 
