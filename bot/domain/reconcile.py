@@ -15,6 +15,7 @@ money out. A split's transaction, say, matches its Stripe refund by the `externa
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ class Mismatch:
     @property
     def dedupe(self) -> str:
         """The same mismatch found again by a later run is the same alert (sent once)."""
-        return f"reconcile:{self.kind.name}:{self.ref}"[:150]
+        return short_key(f"reconcile:{self.kind.name}:{self.ref}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,13 @@ class ReconcileReport:
     def lines(self) -> list[str]:
         """Every mismatch, then the summary line."""
         return [m.line() for m in self.mismatches] + [self.summary()]
+
+
+def short_key(text: str, limit: int = 100) -> str:
+    """`text`, or a digest of it when longer than `limit` (keys live in bounded columns)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 65]}#{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def ledger_amounts(transaction: LedgerTransaction, direction: Direction) -> dict[str, int]:
@@ -218,4 +226,5 @@ __all__ = [
     "ledger_amounts",
     "match",
     "missing_charges",
+    "short_key",
 ]
