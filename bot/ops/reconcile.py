@@ -248,8 +248,9 @@ class ReconcileService:
         return await reconcile(self._uow, self._gateway, self._stars, since)
 
     async def sweep(self) -> int:
-        """Book or refund what came in unbooked, then alert on what still differs; returns the
-        number of mismatches left."""
+        """Book or refund what came in unbooked, then alert on what still differs (except money
+        younger than `GRACE`, most likely still in flight); returns the number of mismatches
+        left."""
         since = self._clock.now() - SWEEP_WINDOW
         run = await reconcile_run(self._uow, self._gateway, self._stars, since)
         settled = 0
@@ -257,7 +258,10 @@ class ReconcileService:
             settled += await self._settle(mismatch, run.objects)
         if settled:
             run = await reconcile_run(self._uow, self._gateway, self._stars, since)
+        young = self._clock.now() - GRACE
         for mismatch in run.report.mismatches:
+            if mismatch.provider is not None and mismatch.provider.created_at > young:
+                continue  # in flight, most likely: the next run books or reports it
             await self._alert(
                 N_("Reconcile: {mismatch}. Please check it."),
                 mismatch.dedupe,

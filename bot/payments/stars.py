@@ -8,7 +8,7 @@ the Telegram implementation lives in `bot.telegram.stars` and tests use `FakeSta
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -51,6 +51,8 @@ class FakeStarsRefunder:
     refunded: list[tuple[int, str]] = field(default_factory=list)
     failures: list[PaymentError] = field(default_factory=list)
     history: list[StarsTransaction] = field(default_factory=list)
+    #: Unix time stamped on new transactions; a test may set its own clock.
+    now: Callable[[], int] = field(default=lambda: int(time.time()))
 
     def fail_next(self, error: PaymentError) -> None:
         self.failures.append(error)
@@ -60,7 +62,7 @@ class FakeStarsRefunder:
     ) -> None:
         """A Stars payment as Telegram's account would show it."""
         self.history.append(
-            StarsTransaction(telegram_charge_id, amount, int(time.time()), True, user_id, payload)
+            StarsTransaction(telegram_charge_id, amount, self.now(), True, user_id, payload)
         )
 
     async def refund(self, user_id: int, telegram_charge_id: str) -> None:
@@ -73,7 +75,7 @@ class FakeStarsRefunder:
             if paid:
                 self.history.append(
                     StarsTransaction(
-                        telegram_charge_id, paid[0].amount, int(time.time()), False, user_id
+                        telegram_charge_id, paid[0].amount, self.now(), False, user_id
                     )
                 )
 
