@@ -478,19 +478,10 @@ class StripeConnectStandIn:
         raw_limit = query.get("limit", "10")
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
             raise StripeHTTPError(400, "Invalid limit: must be between 1 and 100", param="limit")
-        bounds = {
-            op: query[f"created[{op}]"] for op in ("gt", "gte", "lt", "lte")
-            if f"created[{op}]" in query
-        }  # fmt: skip
-        if any(not value.isdigit() for value in bounds.values()):
-            raise StripeHTTPError(400, "Invalid integer for created", param="created")
-        tests = {
-            "gt": lambda c, v: c > v, "gte": lambda c, v: c >= v,
-            "lt": lambda c, v: c < v, "lte": lambda c, v: c <= v,
-        }  # fmt: skip
+        bounds = _created_bounds(request)
         newest_first = [
             t for t in reversed(list(self.transfers.values()))
-            if all(tests[op](t["created"], int(value)) for op, value in bounds.items())
+            if all(_CREATED_TESTS[op](t["created"], value) for op, value in bounds.items())
         ]  # fmt: skip
         after = query.get("starting_after")
         if after is not None:
@@ -533,14 +524,24 @@ class StripeConnectStandIn:
             name: request.headers[name] for name in _PROXIED_HEADERS if name in request.headers
         }
         body = await request.read()
+        path_qs, created = request.path_qs, _created_bounds(request)
+        if created and request.method == "GET" and request.path == "/v1/refunds":
+            # localstripe lists refunds without a `created` filter: ask for the page without it
+            # and filter here (newest first, so a page past the bound ends the listing).
+            kept = [(k, v) for k, v in request.query.items() if not k.startswith("created[")]
+            path_qs = str(request.rel_url.with_query(kept))
+        else:
+            created = {}
         try:
             async with self._session.request(
                 request.method,
-                f"{self._upstream}{request.path_qs}",
+                f"{self._upstream}{path_qs}",
                 headers=headers,
                 data=body if body else None,
             ) as upstream:
                 payload = await upstream.read()
+                if created and upstream.status == 200:
+                    payload = _filter_created(payload, created)
                 return web.Response(
                     body=payload,
                     status=upstream.status,
@@ -632,3 +633,34 @@ class StripeConnectStandIn:
                 self.webhook_deliveries.append(WebhookDelivery(event, r.status))
         except aiohttp.ClientError as exc:
             self.webhook_deliveries.append(WebhookDelivery(event, None, str(exc)))
+
+
+_CREATED_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "gt": lambda created, bound: created > bound,
+    "gte": lambda created, bound: created >= bound,
+    "lt": lambda created, bound: created < bound,
+    "lte": lambda created, bound: created <= bound,
+}
+
+
+def _created_bounds(request: web.Request) -> dict[str, int]:
+    """`created[gt]=...` and friends of a list request, as integers."""
+    bounds = {}
+    for op in _CREATED_TESTS:
+        value = request.query.get(f"created[{op}]")
+        if value is not None:
+            if not value.isdigit():
+                raise StripeHTTPError(400, "Invalid integer for created", param="created")
+            bounds[op] = int(value)
+    return bounds
+
+
+def _filter_created(payload: bytes, bounds: dict[str, int]) -> bytes:
+    """A list page with only the objects whose `created` is within `bounds`."""
+    page = json.loads(payload)
+    page["data"] = [
+        item
+        for item in page.get("data", [])
+        if all(_CREATED_TESTS[op](int(item.get("created", 0)), v) for op, v in bounds.items())
+    ]
+    return json.dumps(page).encode()
