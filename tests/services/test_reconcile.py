@@ -18,7 +18,7 @@ from bot.services.order_steps import OPS_ALERT
 from bot.services.tips import TipPaid, TipService, tip_payload
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life
-from tests.services.test_payouts_webhooks import completed_order, onboard_seller
+from tests.services.test_payouts_webhooks import completed_order, onboard_seller, signed
 
 
 def service(world: MoneyWorld) -> ReconcileService:
@@ -238,3 +238,28 @@ async def test_money_in_and_out_amounts_are_compared(world: MoneyWorld) -> None:
     world.gateway.charges[charge].currency = "USD"
     assert Money(order.total_minor, "USD").is_positive()
     assert SELLER and await check(world) == []
+
+
+async def test_a_refund_booked_from_the_webhook_names_the_stripe_refund(
+    world: MoneyWorld,
+) -> None:
+    order = await world.place(await world.add_gig())
+    payment = world.payment(order)
+    await world.payments.confirm_payment(payment)
+    charge = payment.provider_charge_id
+    # Refunded in the Stripe dashboard after a cancellation whose own refund call failed.
+    async with world.uow() as uow:
+        current = await uow.orders.get(order.id)
+        assert current is not None
+        await uow.orders.update(order.id, current.version, status="cancelled")
+    made = await world.gateway.refund(charge, order.total_minor, "USD", "dashboard")
+    event = {
+        "id": "evt_refunded",
+        "type": "charge.refunded",
+        "created": 1,
+        "data": {"object": {"id": charge, "refunded": True,
+                            "refunds": {"data": [{"id": made.refund_id}]}}},
+    }  # fmt: skip
+    assert await world.webhooks.handle(*signed(event)) == 200
+    assert await world.escrow(order.id) == 0
+    assert await check(world) == []
