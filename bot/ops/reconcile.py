@@ -419,6 +419,7 @@ async def run_command(settings: Settings, since: datetime | None, out: Print = p
     """Reconcile the configured database against the configured providers; print each
     mismatch and the summary line; 0 when clean, 1 on mismatches, 2 when a provider or the
     database could not be read."""
+    from sqlalchemy.exc import SQLAlchemyError
     from telegram import Bot
 
     from bot.payments.stripe_gateway import StripeGateway
@@ -445,6 +446,9 @@ async def run_command(settings: Settings, since: datetime | None, out: Print = p
         report = await reconcile(SqlUnitOfWorkFactory(engine), gateway, stars, since)
     except PaymentError as exc:
         out(f"reconcile: a provider could not be listed: {exc}")
+        return EXIT_CANNOT
+    except SQLAlchemyError as exc:
+        out(f"reconcile: the database could not be read ({type(exc).__name__}); is it migrated?")
         return EXIT_CANNOT
     finally:
         if gateway is not None:

@@ -87,3 +87,10 @@ async def test_mismatches_are_printed_and_exit_1(tmp_path: Path) -> None:
     assert lines[-1] == "reconcile: 1 provider objects, 1 ledger transactions, 2 mismatches"
     assert any(line.startswith("missing in the ledger: stars:st_lost") for line in lines)
     assert any(line.startswith("missing at the provider: stars:never_paid") for line in lines)
+
+
+def test_an_unmigrated_database_is_exit_2(tmp_path: Path) -> None:
+    completed = run_cli(tmp_path, "reconcile")
+    assert completed.returncode == 2
+    assert "the database could not be read" in completed.stdout
+    assert "Traceback" not in completed.stderr
