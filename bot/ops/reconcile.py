@@ -276,7 +276,10 @@ class ReconcileService:
         if obj is None or obj.created_at > self._clock.now() - GRACE:
             return False
         placement = await self._placement(obj)
-        if placement is not None and await self._book(obj, placement):
+        booked = await self._book(obj, placement) if placement is not None else False
+        if booked is None:
+            return False  # a transient refusal: tried again by the next run
+        if booked and placement is not None:
             await self._alert(
                 N_("Reconcile booked {ref} ({amount}), which the ledger lacked, as {payload}."),
                 short_key(f"reconcile:booked:{obj.ref}"),
@@ -309,8 +312,10 @@ class ReconcileService:
             buyer = order.buyer_id
         return _Placement(payload, buyer, telegram_charge, provider_charge)
 
-    async def _book(self, obj: ProviderObject, place: _Placement) -> bool:
-        """Through the normal payment path; True when the ledger now names the charge."""
+    async def _book(self, obj: ProviderObject, place: _Placement) -> bool | None:
+        """Through the normal payment path: True when the ledger now names the charge, False
+        when no order takes it (refund it), None when booking failed for now (a conflict with
+        a concurrent change, say: try again next time rather than refund a payment)."""
         amount = obj.amount
         try:
             if place.payload.startswith("tip:"):
@@ -326,8 +331,12 @@ class ReconcileService:
                         amount.amount_minor, place.telegram_charge_id, place.provider_charge_id,
                     )
                 )  # fmt: skip
+        except NotFound as exc:
+            log.warning("reconcile found no order for %s (%s): %s", obj.ref, place.payload, exc)
+            return False
         except GigBrokerError as exc:
             log.warning("reconcile could not book %s as %s: %s", obj.ref, place.payload, exc)
+            return None
         async with self._uow(read_only=True) as uow:
             return await uow.ledger.has_provider_ref(obj.ref)
 
