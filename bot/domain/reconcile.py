@@ -49,6 +49,7 @@ class ProviderObject:
     payer_id: int | None = None
     telegram_charge_id: str = ""
     charge_ref: str | None = None  # a refund's or a transfer's charge
+    description: str = ""  # the provider's description of a charge
 
 
 @dataclass(frozen=True, slots=True)

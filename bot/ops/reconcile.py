@@ -106,6 +106,7 @@ def _card_object(card: CardObject) -> ProviderObject:
         payload=card.metadata.get("invoice_payload", ""),
         telegram_charge_id=card.metadata.get("telegram_payment_charge_id", ""),
         charge_ref=stripe_ref(card.charge_id),
+        description=card.description if card.kind == "charge" else "",
     )
 
 
@@ -342,6 +343,15 @@ class ReconcileService:
 
     async def _refund(self, obj: ProviderObject, objects: Sequence[ProviderObject]) -> bool:
         """Give back a charge no order takes, then book it and its refund through suspense."""
+        if not _ours(obj):
+            # The Stripe account may take other payments too (a website): never refund those.
+            await self._alert(
+                N_("Reconcile: {ref} ({amount}) is in Stripe but not in the ledger, and is not "
+                   "recognizably a Telegram payment, so it was not refunded. Please check it."),
+                short_key(f"reconcile:foreign:{obj.ref}"),
+                ref=obj.ref, amount=obj.amount.format(),
+            )  # fmt: skip
+            return False
         already = sum(
             o.amount.amount_minor
             for o in objects
@@ -397,6 +407,15 @@ class ReconcileService:
     async def _alert(self, message: str, dedupe: str, **params: object) -> None:
         async with self._uow() as uow:
             await alert_operators(uow, self._admins, self._clock.now(), message, dedupe, **params)
+
+
+def _ours(obj: ProviderObject) -> bool:
+    """Whether a payment the ledger lacks is one of the bot's: every Stars payment is (the
+    bot's own Stars account); a Stripe charge when Telegram's marks are on it (the invoice
+    payload or Telegram's charge id in its metadata, or Telegram in its description)."""
+    if obj.kind == "stars_payment":
+        return True
+    return bool(obj.payload or obj.telegram_charge_id or "telegram" in obj.description.lower())
 
 
 def _order_of(payload: str) -> int | None:

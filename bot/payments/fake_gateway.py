@@ -48,6 +48,7 @@ class FakeCharge:
     transferred_minor: int = 0
     created: int = 0
     metadata: dict[str, str] = field(default_factory=dict)
+    description: str = ""
 
 
 @dataclass(slots=True)
@@ -113,14 +114,18 @@ class FakePaymentGateway:
     # -- control API for tests -------------------------------------------------------------
 
     def create_charge(
-        self, amount_minor: int, currency: str, metadata: Mapping[str, str] | None = None
+        self,
+        amount_minor: int,
+        currency: str,
+        metadata: Mapping[str, str] | None = None,
+        description: str = "",
     ) -> str:
         """A succeeded card charge, as Telegram's Stripe invoice would leave it; returns its id."""
         check_card_amount(amount_minor, currency)
         charge_id = f"ch_fake_{next(self._ids)}"
         self.charges[charge_id] = FakeCharge(
             charge_id, amount_minor, currency.upper(), created=self.now(),
-            metadata=dict(metadata or {}),
+            metadata=dict(metadata or {}), description=description,
         )  # fmt: skip
         return charge_id
 
@@ -296,7 +301,7 @@ class FakePaymentGateway:
         self._maybe_fail("list_charges")
         return [
             CardObject("charge", c.charge_id, c.amount_minor, c.currency, c.created,
-                       metadata=dict(c.metadata))
+                       metadata=dict(c.metadata), description=c.description)
             for c in self.charges.values()
             if created_since is None or c.created >= created_since
         ]  # fmt: skip

@@ -143,7 +143,8 @@ async def test_a_charge_no_order_takes_is_refunded_once_and_booked_through_suspe
     world: MoneyWorld,
 ) -> None:
     sweeper = service(world)
-    stray = world.gateway.create_charge(999, "USD")  # no metadata, no order records it
+    # Telegram's description, but no metadata and no order that records it.
+    stray = world.gateway.create_charge(999, "USD", description="Telegram payment by 2002")
     world.clock.advance(GRACE * 2)
     assert await sweeper.sweep() == 0
     assert [c.params["charge_id"] for c in world.gateway.calls_of("refund")] == [stray]
@@ -259,3 +260,17 @@ async def test_a_refund_booked_from_the_webhook_names_the_stripe_refund(
     assert await world.webhooks.handle(*signed(event)) == 200
     assert await world.escrow(order.id) == 0
     assert await check(world) == []
+
+
+async def test_a_charge_that_is_not_a_telegram_payment_is_never_refunded(
+    world: MoneyWorld,
+) -> None:
+    sweeper = service(world)
+    website = world.gateway.create_charge(4900, "USD", description="Shop order 1881")
+    world.clock.advance(GRACE * 2)
+    assert await sweeper.sweep() == 1
+    assert not world.gateway.calls_of("refund")
+    assert await check(world) == [(MismatchKind.missing_in_ledger, f"stripe:{website}")]
+    sent = await alerts(world)
+    assert any("not recognizably a Telegram payment" in alert for alert in sent)
+    assert any(alert.startswith("Reconcile: missing in the ledger") for alert in sent)
