@@ -98,6 +98,8 @@ class ReconcileReport:
     provider_objects: int
     ledger_transactions: int
     mismatches: tuple[Mismatch, ...]
+    #: Providers that could not be listed this time ("stars: ..."), left out on both sides.
+    unchecked: tuple[str, ...] = ()
 
     @property
     def clean(self) -> bool:
@@ -110,8 +112,8 @@ class ReconcileReport:
         )
 
     def lines(self) -> list[str]:
-        """Every mismatch, then the summary line."""
-        return [m.line() for m in self.mismatches] + [self.summary()]
+        """What could not be checked, every mismatch, then the summary line."""
+        return [*self.unchecked, *(m.line() for m in self.mismatches), self.summary()]
 
 
 def short_key(text: str, limit: int = 100) -> str:

@@ -21,6 +21,7 @@ a redelivered update; booking or refunding it here would race the normal path.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -77,18 +78,28 @@ async def provider_objects(
     gateway: PaymentGateway | None, stars: StarsLedger | None, since: datetime | None
 ) -> list[ProviderObject]:
     """Every money movement the configured providers hold, created at or after `since`."""
-    created_since = int(since.timestamp()) if since is not None else None
-    found: list[ProviderObject] = []
-    if gateway is not None:
-        for card in (
-            *await gateway.list_charges(created_since),
-            *await gateway.list_refunds(created_since),
-            *await gateway.list_transfers(created_since),
-        ):
-            found.append(_card_object(card))
-    if stars is not None:
-        found.extend(_stars_object(t) for t in await stars.transactions(created_since))
-    return found
+    return [
+        *(await _card_objects(gateway, since) if gateway is not None else []),
+        *(await _stars_objects(stars, since) if stars is not None else []),
+    ]
+
+
+def _unix(since: datetime | None) -> int | None:
+    return int(since.timestamp()) if since is not None else None
+
+
+async def _card_objects(gateway: PaymentGateway, since: datetime | None) -> list[ProviderObject]:
+    created_since = _unix(since)
+    cards = (
+        *await gateway.list_charges(created_since),
+        *await gateway.list_refunds(created_since),
+        *await gateway.list_transfers(created_since),
+    )
+    return [_card_object(card) for card in cards]
+
+
+async def _stars_objects(stars: StarsLedger, since: datetime | None) -> list[ProviderObject]:
+    return [_stars_object(t) for t in await stars.transactions(_unix(since))]
 
 
 def _at(unix: int) -> datetime:
@@ -155,9 +166,31 @@ async def reconcile_run(
     gateway: PaymentGateway | None,
     stars: StarsLedger | None,
     since: datetime | None = None,
+    *,
+    tolerate_failures: bool = False,
 ) -> ReconcileRun:
+    """List, read and match. A provider that cannot be listed raises `PaymentError`, or, with
+    `tolerate_failures` (the daily sweep), is left out on both sides and named in
+    `report.unchecked`, so one provider's outage does not stop the other's check."""
     read_from = since - SLACK if since is not None else None
-    objects = await provider_objects(gateway, stars, read_from)
+    objects: list[ProviderObject] = []
+    unchecked: list[str] = []
+    if gateway is not None:
+        try:
+            objects.extend(await _card_objects(gateway, read_from))
+        except PaymentError as exc:
+            if not tolerate_failures:
+                raise
+            unchecked.append(f"stripe: not checked (could not be listed: {exc})")
+            gateway = None
+    if stars is not None:
+        try:
+            objects.extend(await _stars_objects(stars, read_from))
+        except PaymentError as exc:
+            if not tolerate_failures:
+                raise
+            unchecked.append(f"stars: not checked (could not be listed: {exc})")
+            stars = None
     async with uow(read_only=True) as unit:
         booked = await unit.ledger.with_provider_refs(read_from)
     checked = _checked_prefixes(gateway, stars)
@@ -166,7 +199,8 @@ async def reconcile_run(
         for b in booked
         if (b.transaction.provider_ref or "").partition(":")[0] in checked
     ]
-    return ReconcileRun(match(objects, relevant, since), objects)
+    report = match(objects, relevant, since)
+    return ReconcileRun(dataclasses.replace(report, unchecked=tuple(unchecked)), objects)
 
 
 async def reconcile(
@@ -253,12 +287,18 @@ class ReconcileService:
         younger than `GRACE`, most likely still in flight); returns the number of mismatches
         left."""
         since = self._clock.now() - SWEEP_WINDOW
-        run = await reconcile_run(self._uow, self._gateway, self._stars, since)
+        run = await self._run(since)
         settled = 0
         for mismatch in missing_charges(run.report):
             settled += await self._settle(mismatch, run.objects)
         if settled:
-            run = await reconcile_run(self._uow, self._gateway, self._stars, since)
+            run = await self._run(since)
+        for line in run.report.unchecked:
+            await self._alert(
+                N_("Reconcile: {problem}. It is tried again tomorrow."),
+                short_key(f"reconcile:unchecked:{self._clock.now().date()}:{line}"),
+                problem=line,
+            )
         young = self._clock.now() - GRACE
         for mismatch in run.report.mismatches:
             if mismatch.provider is not None and mismatch.provider.created_at > young:
@@ -270,6 +310,11 @@ class ReconcileService:
             )
         log.info("%s", run.report.summary())
         return len(run.report.mismatches)
+
+    async def _run(self, since: datetime) -> ReconcileRun:
+        return await reconcile_run(
+            self._uow, self._gateway, self._stars, since, tolerate_failures=True
+        )
 
     async def _settle(self, mismatch: Mismatch, objects: Sequence[ProviderObject]) -> bool:
         """Book one charge the ledger lacks, or refund it; True when the ledger now has it."""

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.domain.reconcile import MismatchKind
 from bot.ops.reconcile import GRACE, SUSPENSE, ReconcileService, reconcile
+from bot.payments.gateway import PaymentUnavailable
 from bot.services.order_steps import OPS_ALERT
 from bot.services.tips import TipPaid, TipService, tip_payload
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
@@ -274,3 +277,23 @@ async def test_a_charge_that_is_not_a_telegram_payment_is_never_refunded(
     sent = await alerts(world)
     assert any("not recognizably a Telegram payment" in alert for alert in sent)
     assert any(alert.startswith("Reconcile: missing in the ledger") for alert in sent)
+
+
+async def test_one_provider_down_does_not_stop_the_other(world: MoneyWorld) -> None:
+    sweeper = service(world)
+    await Life.of(world).paid()  # a card payment, whose charge cannot be listed today
+    gig = await world.add_gig("XTR", 100)
+    order = await world.place(gig, key="s1")
+    world.payment(order)  # Telegram took the Stars; the update was lost
+    world.clock.advance(GRACE * 2)
+    world.gateway.fail_next(PaymentUnavailable(detail="Stripe is down"), "list_charges")
+    with pytest.raises(PaymentUnavailable):
+        await reconcile(world.uow, world.gateway, world.stars)  # strict: in-process checks
+
+    for _run in range(2):  # the sweep lists again after booking what it found
+        world.gateway.fail_next(PaymentUnavailable(detail="Stripe is down"), "list_charges")
+    assert await sweeper.sweep() == 0
+    assert (await world.order(order.id)).status == OrderStatus.in_progress
+    sent = await alerts(world)
+    assert any("stripe: not checked" in alert and "tomorrow" in alert for alert in sent)
+    assert await check(world) == []  # Stripe is back: the card payment matches as well
