@@ -14,7 +14,7 @@ import pytest
 from bot.domain.ledger import escrow_account
 from bot.domain.order import OrderStatus
 from bot.ops.reconcile import GRACE, ReconcileService
-from bot.scheduler import run_reconcile
+from bot.scheduler import RECONCILE_EVERY, run_reconcile
 from bot.sim import Person
 from bot.sim.model import Charge
 from tests.e2e.order_steps import status
@@ -91,3 +91,10 @@ async def test_a_stray_stars_payment_is_refunded(shop: Harness) -> None:
     assert await run_reconcile(harness.bot.deps) == 0  # the next day: no second refund
     assert len(harness.sim.star_refunds) == 1
     await ops.expect(f"Reconcile refunded stars:{charge}")
+
+
+async def test_the_sweep_is_scheduled_daily(shop: Harness) -> None:
+    queue = shop.bot.app.job_queue
+    assert queue is not None
+    [job] = [job for job in queue.jobs() if job.name == "reconcile_sweep"]
+    assert job.job.trigger.interval == RECONCILE_EVERY
