@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | start | demo | migrate | messages`.
+"""Command line: `python -m bot run | start | demo | migrate | messages | reconcile | ...`.
 
 Start-up problems (no token, a bad setting) are the operator's, not bugs: they get one plain
 message and exit code 2, never a traceback.
@@ -51,9 +51,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("source", help="e.g. sqlite+aiosqlite:///./data/gigbroker.sqlite3")
     copy.add_argument("target", help="e.g. postgresql+asyncpg://user@host/db (empty)")
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="match Stripe's and Telegram's charges, refunds and transfers to the ledger",
+    )
+    reconcile.add_argument(
+        "--since",
+        type=_since,
+        help="only objects created from this date (YYYY-MM-DD, UTC) or ISO date-time",
+    )
     backup = commands.add_parser("backup", help="copy the SQLite database while the bot runs")
     backup.add_argument("target", nargs="?", help="file to write (default: backups/<time>)")
     return parser
+
+
+def _since(text: str) -> object:
+    from bot.ops.reconcile import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _reconcile(settings: Settings, since: object) -> int:
+    from datetime import datetime
+
+    from bot.ops.reconcile import run_command
+
+    return asyncio.run(
+        run_command(settings, since if isinstance(since, datetime) else None)
+    )
 
 
 def _settings() -> Settings:
@@ -164,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if arguments.command == "backup":
             return _backup(settings, arguments.target)
+        if arguments.command == "reconcile":
+            return _reconcile(settings, arguments.since)
         if arguments.command == "start" and not settings.token:
             print(BOTFATHER_GUIDANCE)
             print("No BOT_TOKEN set: playing the demo on the local simulator instead.\n")

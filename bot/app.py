@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
+from telegram import Bot
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot import scheduler
@@ -52,6 +53,7 @@ from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
 from bot.matching.sql_index import SqlSearchIndex
 from bot.ops.metrics import Metrics
+from bot.ops.reconcile import ReconcileService
 from bot.payments.gateway import PaymentGateway
 from bot.payments.metered import MeteredGateway
 from bot.payments.stars import StarsRefunder
@@ -88,7 +90,7 @@ from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.notifier import Notifier, TelegramNotifier
 from bot.telegram.outbox_sender import OutboxSender
 from bot.telegram.rate_limits import SendingRateLimiter
-from bot.telegram.stars import TelegramStarsRefunder
+from bot.telegram.stars import TelegramStarsLedger, TelegramStarsRefunder
 from bot.telegram.update_order import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -191,6 +193,7 @@ def build_application(
     search = SqlSearchIndex(engine, clock)  # one index for browsing, search and requests
     deps.services[DiscoveryService] = DiscoveryService(uow, search, clock)
     _money_services(deps, TelegramStarsRefunder(app.bot))
+    deps.services[ReconcileService] = _reconcile_service(deps, app.bot)
     _request_services(deps, search)
     app.bot_data[DEPS_KEY] = deps
     app.bot_data["gigbroker.engine"] = engine
@@ -247,6 +250,15 @@ def _after_payment_services(deps: Deps, refunds: RefundService) -> None:
     deps.services[ReviewService] = ReviewService(uow, clock, settings)
     deps.services[OrderChatService] = OrderChatService(uow, clock, settings)
     deps.services[TipService] = TipService(uow, clock, settings)
+
+
+def _reconcile_service(deps: Deps, bot: Bot) -> ReconcileService:
+    """The daily match of Stripe's and Telegram's records against the ledger (bot.ops)."""
+    return ReconcileService(
+        deps.uow, deps.clock, deps.settings.admin_ids, deps.gateway,
+        TelegramStarsLedger(bot), TelegramStarsRefunder(bot),
+        deps.service(PaymentService), deps.service(TipService),
+    )  # fmt: skip
 
 
 def _request_services(deps: Deps, index: SqlSearchIndex) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.clock import FakeClock, SystemClock
 from bot.demo_orders import act_approval_and_reviews, act_delivery_and_revision, act_payout
+from bot.demo_reconcile import act_reconcile
 from bot.domain.money import Money
 from bot.local import LocalBot, local_settings, sqlite_url
 from bot.sim import BotMessage, FloodLimits, Person, SimServer
@@ -224,6 +225,7 @@ ACTS: Sequence[Act] = (
     act_delivery_and_revision,  # bot/demo_orders.py (issue 6)
     act_approval_and_reviews,
     act_payout,
+    act_reconcile,  # bot/demo_reconcile.py
 )
 
 

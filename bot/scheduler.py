@@ -9,10 +9,12 @@ loses nothing and a second replica running the same sweep does no harm.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram.ext import ContextTypes
 
 from bot.handlers.context import AnyApplication, Deps, deps_of
+from bot.ops.reconcile import ReconcileService
 from bot.services.briefs import BriefService
 from bot.services.cancellation import CancellationService
 from bot.services.delivery import DeliveryService
@@ -60,7 +62,35 @@ async def run_sweeps(deps: Deps) -> None:
         await deps.outbox.drain()
 
 
+#: How often Stripe's and Telegram's records are matched against the ledger, and how soon after
+#: start (not at once: a restart loop must not list every provider object each time).
+RECONCILE_EVERY = timedelta(days=1)
+RECONCILE_FIRST = timedelta(hours=1)
+
+
+async def reconcile_sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_reconcile(deps_of(context.application))
+
+
+async def run_reconcile(deps: Deps) -> int:
+    """The daily reconcile: books or refunds charges the ledger lacks, alerts operators once
+    per mismatch; a provider that cannot be reached is tried again the next day."""
+    try:
+        mismatches = await deps.service(ReconcileService).sweep()
+    except Exception:
+        log.exception("sweep reconcile failed")
+        return -1
+    if deps.outbox is not None:
+        await deps.outbox.drain()
+    return mismatches
+
+
 def register(app: AnyApplication) -> None:
     if app.job_queue is not None:
         interval = deps_of(app).settings.sweep_interval.total_seconds()
         app.job_queue.run_repeating(sweep, interval=interval, first=interval)
+        app.job_queue.run_repeating(
+            reconcile_sweep,
+            interval=RECONCILE_EVERY.total_seconds(),
+            first=RECONCILE_FIRST.total_seconds(),
+        )

@@ -18,7 +18,9 @@ paid back); they go negative when money comes in from outside and are the only a
 
 Every transaction carries a deterministic key ("order:12:payment"): storing it under a unique
 constraint makes each movement idempotent, and the payment calls derive their own idempotency
-keys from it.
+keys from it. A transaction that moved money with a provider also names the provider's object
+(`provider_ref`, e.g. "stripe:ch_..", "stars:<charge id>"), unique as well, so that `reconcile`
+can match every charge, refund and transfer at Stripe or Telegram to exactly one transaction.
 """
 
 from __future__ import annotations
@@ -73,6 +75,35 @@ def external_source_for(currency: str) -> str:
     return EXTERNAL_STARS if currency == STARS else EXTERNAL_STRIPE
 
 
+STRIPE_REF = "stripe:"
+STARS_REF = "stars:"
+STARS_REFUND_REF = "stars-refund:"
+
+
+def stripe_ref(object_id: str | None) -> str | None:
+    """A Stripe charge, refund or transfer ("stripe:ch_..", "stripe:re_..", "stripe:tr_..")."""
+    return f"{STRIPE_REF}{object_id}" if object_id else None
+
+
+def stars_ref(telegram_charge_id: str | None) -> str | None:
+    """A Telegram Stars payment, by its telegram_payment_charge_id."""
+    return f"{STARS_REF}{telegram_charge_id}" if telegram_charge_id else None
+
+
+def stars_refund_ref(telegram_charge_id: str | None) -> str | None:
+    """The refund of a Stars payment: Telegram gives it the id of the payment it returns."""
+    return f"{STARS_REFUND_REF}{telegram_charge_id}" if telegram_charge_id else None
+
+
+def payment_ref(
+    rail: str, telegram_charge_id: str | None, provider_charge_id: str | None
+) -> str | None:
+    """The provider object of a payment on `rail`: the Stars charge, or the Stripe charge."""
+    if rail == "stars":
+        return stars_ref(telegram_charge_id)
+    return stripe_ref(provider_charge_id)
+
+
 @dataclass(frozen=True)
 class Entry:
     """`amount` is added to `account`'s balance (negative = money leaves the account)."""
@@ -106,6 +137,9 @@ class LedgerTransaction:
     kind: str
     entries: tuple[Entry, ...]
     order_id: int | None = None
+    #: The provider object this movement is (see `stripe_ref`, `stars_ref`); None for movements
+    #: that stay inside the marketplace (a release) or happen by hand (a manual settlement).
+    provider_ref: str | None = None
 
     def __post_init__(self) -> None:
         if not self.key or not self.kind:
@@ -159,7 +193,11 @@ def _out_of_escrow(order_id: int, total: Money, *credits: Entry) -> tuple[Entry,
 
 
 def payment_received(
-    order_id: int, total: Money, source_account: str | None = None
+    order_id: int,
+    total: Money,
+    source_account: str | None = None,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """The buyer paid `total`: from the outside (Stripe or Stars) into the order's escrow."""
     _positive(total, "payment")
@@ -173,6 +211,7 @@ def payment_received(
         kind="payment",
         order_id=order_id,
         entries=(Entry(source, -total), Entry(escrow_account(order_id), total)),
+        provider_ref=provider_ref,
     )
 
 
@@ -208,6 +247,7 @@ def refund(
     *,
     key: str | None = None,
     destination: str = EXTERNAL_REFUNDS,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """Money back to the buyer: from the order's escrow out to `external:refunds`.
 
@@ -224,11 +264,17 @@ def refund(
         kind="refund",
         order_id=order_id,
         entries=(Entry(escrow_account(order_id), -amount), Entry(destination, amount)),
+        provider_ref=provider_ref,
     )
 
 
 def split(
-    order_id: int, escrow_total: Money, seller_id: int, parts: SplitAmounts
+    order_id: int,
+    escrow_total: Money,
+    seller_id: int,
+    parts: SplitAmounts,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """A dispute settled by dividing the escrow (`bot.domain.pricing.split_amounts` decides
     the parts; this only writes them, and refuses parts that do not empty the escrow)."""
@@ -254,6 +300,7 @@ def split(
             Entry(seller_payable(seller_id), parts.seller_net),
             Entry(PLATFORM_FEES, parts.platform_fee),
         ),
+        provider_ref=provider_ref,
     )
 
 
@@ -265,7 +312,14 @@ def _tip_key(order_id: int, charge_id: str) -> str:
 
 
 def tip_received(
-    order_id: int, charge_id: str, tip: Money, seller_id: int, seller_net: Money, source: str
+    order_id: int,
+    charge_id: str,
+    tip: Money,
+    seller_id: int,
+    seller_net: Money,
+    source: str,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """A buyer's tip on a completed order: from the outside straight to the seller's payable
     and the platform's commission (no escrow: the work is already accepted). Keyed by the
@@ -290,6 +344,7 @@ def tip_received(
             )
             if not entry.amount.is_zero()
         ),
+        provider_ref=provider_ref,
     )
 
 
@@ -316,7 +371,12 @@ def duplicate_refund_key(order_id: int, charge_id: str) -> str:
 
 
 def duplicate_payment(
-    order_id: int, charge_id: str, amount: Money, source_account: str | None = None
+    order_id: int,
+    charge_id: str,
+    amount: Money,
+    source_account: str | None = None,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """A second charge for an order already paid: booked apart from the order's escrow (which
     holds the first payment only), keyed by the charge, so it matches one provider object."""
@@ -331,10 +391,13 @@ def duplicate_payment(
         kind="duplicate_payment",
         order_id=order_id,
         entries=(Entry(source, -amount), Entry(duplicate_account(order_id), amount)),
+        provider_ref=provider_ref,
     )
 
 
-def duplicate_refund(order_id: int, charge_id: str, amount: Money) -> LedgerTransaction:
+def duplicate_refund(
+    order_id: int, charge_id: str, amount: Money, *, provider_ref: str | None = None
+) -> LedgerTransaction:
     """The second charge given back: out of its holding account to `external:refunds`."""
     _positive(amount, "refund")
     return LedgerTransaction(
@@ -342,11 +405,17 @@ def duplicate_refund(order_id: int, charge_id: str, amount: Money) -> LedgerTran
         kind="duplicate_refund",
         order_id=order_id,
         entries=(Entry(duplicate_account(order_id), -amount), Entry(EXTERNAL_REFUNDS, amount)),
+        provider_ref=provider_ref,
     )
 
 
 def payout(
-    seller_id: int, amount: Money, key: str, destination: str | None = None
+    seller_id: int,
+    amount: Money,
+    key: str,
+    destination: str | None = None,
+    *,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """A seller is paid out: from their payable to Stripe (a transfer) or Stars."""
     _positive(amount, "payout")
@@ -359,6 +428,7 @@ def payout(
         key=key,
         kind="payout",
         entries=(Entry(seller_payable(seller_id), -amount), Entry(target, amount)),
+        provider_ref=provider_ref,
     )
 
 
@@ -406,11 +476,15 @@ __all__ = [
     "is_external",
     "negative_internal_accounts",
     "payment_received",
+    "payment_ref",
     "payout",
     "refund",
     "release_to_seller",
     "seller_payable",
     "split",
+    "stars_ref",
+    "stars_refund_ref",
+    "stripe_ref",
     "sums_by_currency",
     "tip_received",
 ]

@@ -10,13 +10,16 @@ next call to test the service's error paths.
 from __future__ import annotations
 
 import itertools
+import time
 from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.errors import PaymentError
 from bot.payments.gateway import (
     AccountStatus,
+    CardObject,
     IdempotencyConflict,
     PaymentDeclined,
     RefundResult,
@@ -43,6 +46,9 @@ class FakeCharge:
     currency: str
     refunded_minor: int = 0
     transferred_minor: int = 0
+    created: int = 0
+    metadata: dict[str, str] = field(default_factory=dict)
+    description: str = ""
 
 
 @dataclass(slots=True)
@@ -63,6 +69,7 @@ class FakeRefund:
     charge_id: str
     amount_minor: int
     currency: str
+    created: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ class FakeTransfer:
     destination: str
     transfer_group: str
     source_transaction: str | None
+    created: int = 0
 
 
 @dataclass(slots=True)
@@ -100,14 +108,25 @@ class FakePaymentGateway:
         self._failures: deque[_PendingFailure] = deque()
         self._saved: dict[str, _Saved] = {}
         self._ids = itertools.count(1)
+        #: Unix time stamped on new objects (`created`); a test may set its own clock.
+        self.now: Callable[[], int] = lambda: int(time.time())
 
     # -- control API for tests -------------------------------------------------------------
 
-    def create_charge(self, amount_minor: int, currency: str) -> str:
+    def create_charge(
+        self,
+        amount_minor: int,
+        currency: str,
+        metadata: Mapping[str, str] | None = None,
+        description: str = "",
+    ) -> str:
         """A succeeded card charge, as Telegram's Stripe invoice would leave it; returns its id."""
         check_card_amount(amount_minor, currency)
         charge_id = f"ch_fake_{next(self._ids)}"
-        self.charges[charge_id] = FakeCharge(charge_id, amount_minor, currency.upper())
+        self.charges[charge_id] = FakeCharge(
+            charge_id, amount_minor, currency.upper(), created=self.now(),
+            metadata=dict(metadata or {}), description=description,
+        )  # fmt: skip
         return charge_id
 
     def complete_onboarding(self, account_id: str) -> None:
@@ -163,7 +182,9 @@ class FakePaymentGateway:
             )
         charge.refunded_minor += amount_minor
         refund_id = f"re_fake_{next(self._ids)}"
-        self.refunds[refund_id] = FakeRefund(refund_id, charge_id, amount_minor, charge.currency)
+        self.refunds[refund_id] = FakeRefund(
+            refund_id, charge_id, amount_minor, charge.currency, self.now()
+        )
         return self._save(
             idempotency_key, "refund", params, RefundResult(refund_id=refund_id, status="succeeded")
         )
@@ -269,10 +290,41 @@ class FakePaymentGateway:
             destination_account,
             transfer_group,
             source_transaction,
+            self.now(),
         )
         return self._save(
             idempotency_key, "transfer", params, TransferResult(transfer_id=transfer_id)
         )
+
+    async def list_charges(self, created_since: int | None = None) -> Sequence[CardObject]:
+        self.calls.append(GatewayCall("list_charges", {"created_since": created_since}))
+        self._maybe_fail("list_charges")
+        return [
+            CardObject("charge", c.charge_id, c.amount_minor, c.currency, c.created,
+                       metadata=dict(c.metadata), description=c.description)
+            for c in self.charges.values()
+            if created_since is None or c.created >= created_since
+        ]  # fmt: skip
+
+    async def list_refunds(self, created_since: int | None = None) -> Sequence[CardObject]:
+        self.calls.append(GatewayCall("list_refunds", {"created_since": created_since}))
+        self._maybe_fail("list_refunds")
+        return [
+            CardObject("refund", r.refund_id, r.amount_minor, r.currency, r.created,
+                       charge_id=r.charge_id)
+            for r in self.refunds.values()
+            if created_since is None or r.created >= created_since
+        ]  # fmt: skip
+
+    async def list_transfers(self, created_since: int | None = None) -> Sequence[CardObject]:
+        self.calls.append(GatewayCall("list_transfers", {"created_since": created_since}))
+        self._maybe_fail("list_transfers")
+        return [
+            CardObject("transfer", t.transfer_id, t.amount_minor, t.currency, t.created,
+                       charge_id=t.source_transaction, description=t.transfer_group)
+            for t in self.transfers.values()
+            if created_since is None or t.created >= created_since
+        ]  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
 

@@ -11,8 +11,9 @@ Amounts are integers in minor units with an upper-case ISO currency code, as in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.errors import PaymentError
 from bot.i18n.markers import N_
@@ -106,6 +107,29 @@ class TransferResult:
     transfer_id: str
 
 
+CardObjectKind = Literal["charge", "refund", "transfer"]
+
+
+@dataclass(frozen=True, slots=True)
+class CardObject:
+    """A charge, refund or transfer as the provider lists it, for `reconcile`.
+
+    `currency` is upper-case like the domain's; `created` is Unix time. Only objects that moved
+    money are listed: succeeded charges, refunds not failed or cancelled, every transfer.
+    `charge_id` is a refund's charge; `metadata` and `description` are the provider's, which
+    is how a charge the ledger lacks may still name its order.
+    """
+
+    kind: CardObjectKind
+    object_id: str
+    amount_minor: int
+    currency: str
+    created: int
+    charge_id: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
 @runtime_checkable
 class PaymentGateway(Protocol):
     """Refunds, Connect onboarding and payouts, each idempotent on the caller's key."""
@@ -142,6 +166,18 @@ class PaymentGateway(Protocol):
         idempotency_key: str,
     ) -> TransferResult:
         """Pay a seller from the platform balance, tied to the order and its charge."""
+        ...
+
+    async def list_charges(self, created_since: int | None = None) -> Sequence[CardObject]:
+        """Every succeeded charge created at or after `created_since` (Unix time), all pages."""
+        ...
+
+    async def list_refunds(self, created_since: int | None = None) -> Sequence[CardObject]:
+        """Every refund that moved (or is moving) money, created at or after `created_since`."""
+        ...
+
+    async def list_transfers(self, created_since: int | None = None) -> Sequence[CardObject]:
+        """Every transfer to a connected account created at or after `created_since`."""
         ...
 
 

@@ -6,11 +6,17 @@ implementation nor the services need to know about metrics.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from bot.errors import PaymentError
-from bot.payments.gateway import AccountStatus, PaymentGateway, RefundResult, TransferResult
+from bot.payments.gateway import (
+    AccountStatus,
+    CardObject,
+    PaymentGateway,
+    RefundResult,
+    TransferResult,
+)
 
 T = TypeVar("T")
 ErrorCounter = Callable[[str], None]
@@ -73,6 +79,15 @@ class MeteredGateway:
                 idempotency_key,
             )
         )
+
+    async def list_charges(self, created_since: int | None = None) -> Sequence[CardObject]:
+        return await self._counted(self._inner.list_charges(created_since))
+
+    async def list_refunds(self, created_since: int | None = None) -> Sequence[CardObject]:
+        return await self._counted(self._inner.list_refunds(created_since))
+
+    async def list_transfers(self, created_since: int | None = None) -> Sequence[CardObject]:
+        return await self._counted(self._inner.list_transfers(created_since))
 
     async def close(self) -> None:
         close = getattr(self._inner, "close", None)

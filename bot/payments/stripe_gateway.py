@@ -8,14 +8,15 @@ onto the two cases a service can act on: declined (do not retry) and unavailable
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import stripe
 
 from bot.payments.gateway import (
     AccountStatus,
+    CardObject,
     IdempotencyConflict,
     PaymentDeclined,
     PaymentUnavailable,
@@ -155,6 +156,80 @@ class StripeGateway:
             self._client.v1.transfers.create_async(params, {"idempotency_key": idempotency_key})
         )
         return TransferResult(transfer_id=transfer.id)
+
+    async def list_charges(self, created_since: int | None = None) -> Sequence[CardObject]:
+        params: Any = _list_params(created_since)
+        page = await _call(self._client.v1.charges.list_async(params))
+        return [
+            CardObject(
+                "charge", c.id, int(c.amount), c.currency.upper(), int(c.created),
+                metadata=_metadata(c.metadata), description=c.description or "",
+            )
+            async for c in _every(page)
+            if c.status == "succeeded" and c.paid
+        ]  # fmt: skip
+
+    async def list_refunds(self, created_since: int | None = None) -> Sequence[CardObject]:
+        params: Any = _list_params(created_since)
+        page = await _call(self._client.v1.refunds.list_async(params))
+        return [
+            CardObject(
+                "refund", r.id, int(r.amount), r.currency.upper(), int(r.created),
+                charge_id=_id_of(r.charge), metadata=_metadata(r.metadata),
+            )
+            async for r in _every(page)
+            if r.status not in ("failed", "canceled")
+        ]  # fmt: skip
+
+    async def list_transfers(self, created_since: int | None = None) -> Sequence[CardObject]:
+        params: Any = _list_params(created_since)
+        page = await _call(self._client.v1.transfers.list_async(params))
+        return [
+            CardObject(
+                "transfer", t.id, int(t.amount), t.currency.upper(), int(t.created),
+                charge_id=_id_of(t.source_transaction), metadata=_metadata(t.metadata),
+                description=t.transfer_group or "",
+            )
+            async for t in _every(page)
+        ]  # fmt: skip
+
+
+def _list_params(created_since: int | None) -> dict[str, Any]:
+    """100 a page (Stripe's most); `created[gt]` (since - 1), which Stripe and localstripe
+    both understand, rather than `gte`."""
+    params: dict[str, Any] = {"limit": 100}
+    if created_since is not None:
+        params["created"] = {"gt": created_since - 1}
+    return params
+
+
+S = TypeVar("S", bound=stripe.StripeObject)
+
+
+async def _every(page: stripe.ListObject[S]) -> AsyncIterator[S]:
+    """Every object of a list, following `has_more` page by page, errors translated."""
+    iterator = page.auto_paging_iter().__aiter__()
+    while True:
+        try:
+            item = await _call(iterator.__anext__())
+        except StopAsyncIteration:
+            return
+        yield item
+
+
+def _metadata(metadata: object) -> dict[str, str]:
+    """Stripe metadata (a StripeObject or a dict) as plain strings."""
+    if metadata is None:
+        return {}
+    items: Any = metadata.items() if hasattr(metadata, "items") else ()
+    return {str(key): str(value) for key, value in items}
+
+
+def _id_of(value: object) -> str | None:
+    """The id of an expandable field (a string, or the expanded object)."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(getattr(value, "id", "")) or None
 
 
 async def _call(request: Awaitable[T]) -> T:

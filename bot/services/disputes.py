@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.ledger import split
+from bot.domain.ledger import split, stripe_ref
 from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.domain.pricing import MAX_BPS, split_amounts
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -152,7 +152,7 @@ class DisputeService:
             escrow = await held_escrow(uow, order)
         parts = split_amounts(escrow, bps, order.rates)
         key = f"order:{order_id}:split"
-        await self._refunds.refund_part(order, parts.buyer_refund.amount_minor, key)
+        refunded = await self._refunds.refund_part(order, parts.buyer_refund.amount_minor, key)
         now = self._clock.now()
         async with self._uow() as uow:
             current = await uow.orders.get_for_update(order_id)
@@ -178,7 +178,10 @@ class DisputeService:
                     actor_user_id=operator_id, data={"buyer_percent": buyer_percent},
                     closed_at=now,
                 )  # fmt: skip
-                await uow.ledger.record(split(order_id, escrow.held, order.seller_id, parts), now)
+                ref = stripe_ref(refunded.refund_id) if refunded else None
+                await uow.ledger.record(
+                    split(order_id, escrow.held, order.seller_id, parts, provider_ref=ref), now
+                )
                 await self._tell_both(
                     uow, order, "split", percent=buyer_percent,
                     refunded_minor=parts.buyer_refund.amount_minor,

@@ -20,8 +20,13 @@ from enum import StrEnum
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.gig import GigStatus
-from bot.domain.ledger import duplicate_payment, external_source_for, payment_received
-from bot.domain.money import Money
+from bot.domain.ledger import (
+    duplicate_payment,
+    external_source_for,
+    payment_received,
+    payment_ref,
+)
+from bot.domain.money import STARS, Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.errors import Conflict, NotAllowed, NotFound
 from bot.i18n.markers import N_
@@ -197,7 +202,10 @@ class PaymentService:
                     notify(order.buyer_id, "order.receipt", order, due_at=due_at), now
                 )
             source = "external:stars" if order.rail == "stars" else "external:stripe"
-            await uow.ledger.record(payment_received(order.id, amount, source), now)
+            ref = payment_ref(order.rail, paid.telegram_charge_id, paid.provider_charge_id)
+            await uow.ledger.record(
+                payment_received(order.id, amount, source, provider_ref=ref), now
+            )
         if late:
             await self._refunds.refund_order(order.id)
             return PaymentOutcome.refunding
@@ -249,8 +257,13 @@ async def book_second_charge(
     and the buyer hears that it comes back, unless nothing here can refund it, in which case
     the refund's failure tells them an operator handles it.
     """
+    rail = "stars" if amount.currency == STARS else "stripe"
     transaction = duplicate_payment(
-        order.id, paid.telegram_charge_id, amount, external_source_for(amount.currency)
+        order.id,
+        paid.telegram_charge_id,
+        amount,
+        external_source_for(amount.currency),
+        provider_ref=payment_ref(rail, paid.telegram_charge_id, paid.provider_charge_id),
     )
     if not await uow.ledger.record(transaction, now):
         return False

@@ -34,6 +34,7 @@ from bot.domain.ledger import (
     payable_seller,
     payout,
     seller_payable,
+    stripe_ref,
 )
 from bot.domain.money import STARS, Money
 from bot.domain.user import UserProfile
@@ -79,23 +80,32 @@ def tip_net(transactions: Sequence[LedgerTransaction], tip: TipRecord) -> int:
     return sum(t.amount_for(account, tip.currency) for t in transactions if t.key == tip.ledger_key)
 
 
-def tip_payout(tip: TipRecord, net: Money, destination: str | None = None) -> LedgerTransaction:
+def tip_payout(
+    tip: TipRecord, net: Money, destination: str | None = None, provider_ref: str | None = None
+) -> LedgerTransaction:
     """The payout of one tip, attached to its order but of its own kind, so the order's own
     payout (`awaiting_payout` looks for kind `payout`) is never mistaken for it."""
     return dataclasses.replace(
-        payout(tip.seller_id, net, tip_payout_key(tip.id), destination),
+        payout(
+            tip.seller_id, net, tip_payout_key(tip.id), destination, provider_ref=provider_ref
+        ),
         kind=TIP_PAYOUT,
         order_id=tip.order_id,
     )
 
 
 def order_payout(
-    order_id: int, seller_id: int, net: Money, destination: str | None = None
+    order_id: int,
+    seller_id: int,
+    net: Money,
+    destination: str | None = None,
+    provider_ref: str | None = None,
 ) -> LedgerTransaction:
     """The payout of one order, attached to it: what `awaiting_payout` looks for."""
-    return dataclasses.replace(
-        payout(seller_id, net, payout_key(order_id), destination), order_id=order_id
+    transaction = payout(
+        seller_id, net, payout_key(order_id), destination, provider_ref=provider_ref
     )
+    return dataclasses.replace(transaction, order_id=order_id)
 
 
 @dataclass(frozen=True)
@@ -181,7 +191,8 @@ class PayoutService:
             return False
         now = self._clock.now()
         async with self._uow() as uow:
-            recorded = await uow.ledger.record(tip_payout(tip, amount), now)
+            transaction = tip_payout(tip, amount, provider_ref=stripe_ref(result.transfer_id))
+            recorded = await uow.ledger.record(transaction, now)
             if not recorded and await self._tip_settled_by_hand(uow, tip):
                 log.error("tip %s settled by hand while transfer %s paid it", tip_id, result)
                 await alert_operators(
@@ -275,7 +286,9 @@ class PayoutService:
             return False
         now = self._clock.now()
         async with self._uow() as uow:
-            recorded = await uow.ledger.record(order_payout(order_id, order.seller_id, amount), now)
+            ref = stripe_ref(result.transfer_id)
+            transaction = order_payout(order_id, order.seller_id, amount, provider_ref=ref)
+            recorded = await uow.ledger.record(transaction, now)
             if not recorded and await self._settled_by_hand(uow, order_id):
                 # The operator's settlement won the key: the money went out twice, and only a
                 # human can take the transfer back.

@@ -17,6 +17,7 @@ from bot.domain.gig import GigSpec, GigStatus
 from bot.domain.ledger import LedgerTransaction
 from bot.domain.money import Money
 from bot.domain.pricing import OrderRates
+from bot.domain.reconcile import BookedTransaction
 from bot.domain.user import UserProfile
 from bot.services.brief_ports import BriefRepository, SavedSearchRepository
 from bot.services.group_ports import GroupRepository
@@ -378,6 +379,16 @@ class LedgerRepository(Protocol):
     async def balances(self, account_prefix: str = "") -> dict[tuple[str, str], int]: ...
 
     async def order_transactions(self, order_id: int) -> Sequence[LedgerTransaction]: ...
+
+    async def has_provider_ref(self, provider_ref: str) -> bool:
+        """Whether a transaction names this provider object (see `LedgerTransaction`)."""
+        ...
+
+    async def with_provider_refs(
+        self, since: datetime | None = None
+    ) -> Sequence[BookedTransaction]:
+        """Every transaction naming a provider object, created at or after `since` if given."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,12 +27,19 @@ from bot.domain.ledger import (
     duplicate_refund_key,
     escrow_account,
     refund,
+    stars_refund_ref,
+    stripe_ref,
 )
 from bot.domain.money import STARS, Money
 from bot.domain.order import Actor, OrderStatus
 from bot.errors import NotAllowed
 from bot.i18n.markers import N_
-from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
+from bot.payments.gateway import (
+    PaymentDeclined,
+    PaymentGateway,
+    PaymentUnavailable,
+    RefundResult,
+)
 from bot.payments.stars import StarsRefunder
 from bot.services.order_access import note
 from bot.services.order_steps import alert_operators, notify
@@ -151,8 +158,12 @@ class RefundService:
         try:
             if amount.currency == STARS and stars is not None:
                 await stars.refund(payer, telegram_charge_id)
+                ref = stars_refund_ref(telegram_charge_id)
             elif gateway is not None and provider_charge:
-                await gateway.refund(provider_charge, amount.amount_minor, amount.currency, key)
+                result = await gateway.refund(
+                    provider_charge, amount.amount_minor, amount.currency, key
+                )
+                ref = stripe_ref(result.refund_id)
             else:  # ruled out by `cannot_refund`
                 return False
         except PaymentUnavailable as exc:
@@ -164,7 +175,7 @@ class RefundService:
         now = self._clock.now()
         async with self._uow() as uow:
             recorded = await uow.ledger.record(
-                duplicate_refund(order_id, telegram_charge_id, amount), now
+                duplicate_refund(order_id, telegram_charge_id, amount, provider_ref=ref), now
             )
             if recorded:
                 await uow.outbox.add(
@@ -228,10 +239,12 @@ class RefundService:
         try:
             if order.rail == "stars" and stars is not None and order.telegram_charge_id:
                 await stars.refund(order.buyer_id, order.telegram_charge_id)
+                ref = stars_refund_ref(order.telegram_charge_id)
             elif gateway is not None and order.provider_charge_id:
-                await gateway.refund(
+                result = await gateway.refund(
                     order.provider_charge_id, held, order.currency, refund_key(order_id)
                 )
+                ref = stripe_ref(result.refund_id)
             else:  # ruled out by `cannot_refund`
                 return False
         except PaymentUnavailable as exc:
@@ -248,7 +261,9 @@ class RefundService:
             left = min(held, await uow.ledger.balance(escrow_account(order_id), order.currency))
             if left <= 0:
                 return False
-            transaction = refund(order_id, Money(left, order.currency), key=refund_key(order_id))
+            transaction = refund(
+                order_id, Money(left, order.currency), key=refund_key(order_id), provider_ref=ref
+            )
             recorded = await uow.ledger.record(transaction, now)
             if recorded:
                 await uow.outbox.add(
@@ -273,21 +288,25 @@ class RefundService:
             return "the payment has no Stripe charge id"
         return None
 
-    async def refund_part(self, order: OrderRecord, amount_minor: int, key: str) -> None:
+    async def refund_part(
+        self, order: OrderRecord, amount_minor: int, key: str
+    ) -> RefundResult | None:
         """Give part of a card payment back (a split dispute) before its ledger transaction is
         written by the caller. Stars can only be refunded whole, so a split is card-only.
 
         Raises `PaymentUnavailable` (try again later) or `PaymentDeclined` (an operator looks).
         """
         if amount_minor <= 0:
-            return
+            return None
         if order.rail == "stars":
             raise NotAllowed(
                 N_("A Stars payment can only be refunded in full: release or refund instead.")
             )
         if self._gateway is None or not order.provider_charge_id:
             raise PaymentUnavailable(detail="no card gateway configured")
-        await self._gateway.refund(order.provider_charge_id, amount_minor, order.currency, key)
+        return await self._gateway.refund(
+            order.provider_charge_id, amount_minor, order.currency, key
+        )
 
     async def _record_failure(self, order_id: int, error: str, message: str = REFUSED) -> None:
         """A refund that will not happen by itself: an operator task, never a silent retry.

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.ledger import escrow_account, refund
+from bot.domain.ledger import escrow_account, refund, stripe_ref
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.errors import GigBrokerError
@@ -192,8 +192,12 @@ class StripeWebhookService:
         if amount <= 0:
             return
         at = self._clock.now()
-        key = stripe_refund_key(order.id, charge_id, _newest_refund_id(obj), cumulative)
-        if await uow.ledger.record(refund(order.id, Money(amount, order.currency), key=key), at):
+        refund_id = _newest_refund_id(obj)
+        key = stripe_refund_key(order.id, charge_id, refund_id, cumulative)
+        booking = refund(
+            order.id, Money(amount, order.currency), key=key, provider_ref=stripe_ref(refund_id)
+        )
+        if await uow.ledger.record(booking, at):
             await uow.outbox.add(
                 notify(
                     order.buyer_id, "order.refunded", order,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.ledger import external_source_for, tip_received
+from bot.domain.ledger import external_source_for, payment_ref, tip_received
 from bot.domain.money import Money
 from bot.domain.order import Actor, OrderStatus
 from bot.domain.pricing import tip_division
@@ -131,8 +131,10 @@ class TipService:
             net = tip_division(amount, order.rates).seller_net  # the order's frozen rate
             source = external_source_for(order.currency)
             transaction = tip_received(
-                order.id, paid.telegram_charge_id, amount, order.seller_id, net, source
-            )
+                order.id, paid.telegram_charge_id, amount, order.seller_id, net, source,
+                provider_ref=payment_ref(order.rail, paid.telegram_charge_id,
+                                         paid.provider_charge_id),
+            )  # fmt: skip
             if not await uow.ledger.record(transaction, now):
                 return False
             await uow.tips.add(

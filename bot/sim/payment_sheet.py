@@ -114,6 +114,20 @@ async def _deliver_receipt(
         total_amount=invoice.total_amount,
         payload=invoice.payload,
     )
+    if invoice.currency == STARS:
+        world.star_transactions.append(
+            {
+                "id": telegram_id,
+                "amount": invoice.total_amount,
+                "date": world.date(),
+                "source": {
+                    "type": "user",
+                    "transaction_type": "invoice_payment",
+                    "user": user.to_api(),
+                    "invoice_payload": invoice.payload,
+                },
+            }
+        )
     chat = world.chats[user.id]
     message = await world.post_user_message(chat, user, {"successful_payment": payment})
     return PaymentResult(

@@ -4,9 +4,10 @@ localstripe emulates charges and refunds but not Connect (accounts, onboarding l
 transfers), and it ignores `Idempotency-Key`. This server fills both gaps so that the real
 `StripeGateway` can be exercised offline with a single `api_base`:
 
-* `POST /v1/accounts`, `GET /v1/accounts/{id}`, `POST /v1/account_links`, `POST /v1/transfers`
-  and `GET /v1/transfers/{id}` are served here, with Stripe's request shapes (form bodies in
-  bracket notation, secret-key auth) and Stripe's error JSON.
+* `POST /v1/accounts`, `GET /v1/accounts/{id}`, `POST /v1/account_links`, `POST /v1/transfers`,
+  `GET /v1/transfers` (newest first, paged) and `GET /v1/transfers/{id}` are served here, with
+  Stripe's request shapes (form bodies in bracket notation, secret-key auth) and Stripe's error
+  JSON.
 * every other `/v1/...` request is proxied to the upstream (localstripe); refunds are checked
   first against the charge's unrefunded amount, which localstripe does not do.
 * every `POST` honours `Idempotency-Key` as Stripe does: the same key with the same parameters
@@ -147,6 +148,7 @@ class StripeConnectStandIn:
         app.router.add_get("/v1/accounts/{id}", self._get_account)
         app.router.add_post("/v1/account_links", self._create_account_link)
         app.router.add_post("/v1/transfers", self._create_transfer)
+        app.router.add_get("/v1/transfers", self._list_transfers)
         app.router.add_get("/v1/transfers/{id}", self._get_transfer)
         app.router.add_get("/connect/onboarding/{token}", self._visit_onboarding_link)
         app.router.add_route("*", "/v1/{tail:.*}", self._proxy)
@@ -469,6 +471,37 @@ class StripeConnectStandIn:
                 code="amount_too_large",
             )
 
+    async def _list_transfers(self, request: web.Request) -> web.Response:
+        """A page of transfers, newest first, as Stripe lists them (`limit` 1-100,
+        `starting_after`, `created[gt|gte|lt|lte]`)."""
+        query = request.query
+        raw_limit = query.get("limit", "10")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+            raise StripeHTTPError(400, "Invalid limit: must be between 1 and 100", param="limit")
+        bounds = _created_bounds(request)
+        newest_first = [
+            t for t in reversed(list(self.transfers.values()))
+            if all(_CREATED_TESTS[op](t["created"], value) for op, value in bounds.items())
+        ]  # fmt: skip
+        after = query.get("starting_after")
+        if after is not None:
+            ids = [t["id"] for t in newest_first]
+            if after not in ids:
+                raise StripeHTTPError(
+                    400, f"No such transfer: '{after}'", param="starting_after",
+                    code="resource_missing",
+                )  # fmt: skip
+            newest_first = newest_first[ids.index(after) + 1 :]
+        limit = int(raw_limit)
+        return json_response(
+            {
+                "object": "list",
+                "url": "/v1/transfers",
+                "has_more": len(newest_first) > limit,
+                "data": newest_first[:limit],
+            }
+        )
+
     async def _get_transfer(self, request: web.Request) -> web.Response:
         transfer_id = request.match_info["id"]
         transfer = self.transfers.get(transfer_id)
@@ -491,14 +524,24 @@ class StripeConnectStandIn:
             name: request.headers[name] for name in _PROXIED_HEADERS if name in request.headers
         }
         body = await request.read()
+        path_qs, created = request.path_qs, _created_bounds(request)
+        if created and request.method == "GET" and request.path == "/v1/refunds":
+            # localstripe lists refunds without a `created` filter: ask for the page without it
+            # and filter here (newest first, so a page past the bound ends the listing).
+            kept = [(k, v) for k, v in request.query.items() if not k.startswith("created[")]
+            path_qs = str(request.rel_url.with_query(kept))
+        else:
+            created = {}
         try:
             async with self._session.request(
                 request.method,
-                f"{self._upstream}{request.path_qs}",
+                f"{self._upstream}{path_qs}",
                 headers=headers,
                 data=body if body else None,
             ) as upstream:
                 payload = await upstream.read()
+                if created and upstream.status == 200:
+                    payload = _filter_created(payload, created)
                 return web.Response(
                     body=payload,
                     status=upstream.status,
@@ -590,3 +633,34 @@ class StripeConnectStandIn:
                 self.webhook_deliveries.append(WebhookDelivery(event, r.status))
         except aiohttp.ClientError as exc:
             self.webhook_deliveries.append(WebhookDelivery(event, None, str(exc)))
+
+
+_CREATED_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "gt": lambda created, bound: created > bound,
+    "gte": lambda created, bound: created >= bound,
+    "lt": lambda created, bound: created < bound,
+    "lte": lambda created, bound: created <= bound,
+}
+
+
+def _created_bounds(request: web.Request) -> dict[str, int]:
+    """`created[gt]=...` and friends of a list request, as integers."""
+    bounds = {}
+    for op in _CREATED_TESTS:
+        value = request.query.get(f"created[{op}]")
+        if value is not None:
+            if not value.isdigit():
+                raise StripeHTTPError(400, "Invalid integer for created", param="created")
+            bounds[op] = int(value)
+    return bounds
+
+
+def _filter_created(payload: bytes, bounds: dict[str, int]) -> bytes:
+    """A list page with only the objects whose `created` is within `bounds`."""
+    page = json.loads(payload)
+    page["data"] = [
+        item
+        for item in page.get("data", [])
+        if all(_CREATED_TESTS[op](int(item.get("created", 0)), v) for op, v in bounds.items())
+    ]
+    return json.dumps(page).encode()

@@ -68,6 +68,9 @@ class World:
     invoice_links: dict[str, Invoice] = field(default_factory=dict)
     charges: dict[str, Charge] = field(default_factory=dict)
     star_refunds: list[Charge] = field(default_factory=list)
+    # The bot's Stars account as getStarTransactions shows it: payments in, refunds out, in
+    # chronological order (Bot API StarTransaction objects).
+    star_transactions: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
     output_changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     # Called with each new output (benchmarks route outputs per chat instead of scanning).

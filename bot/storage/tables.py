@@ -241,6 +241,9 @@ ledger_transactions = Table(
     Column("kind", String(32), nullable=False),
     Column("order_id", Id, ForeignKey("orders.id")),
     _ts("created_at", nullable=False),
+    # The provider object this movement is ("stripe:ch_..", "stars:<charge>"): one ledger
+    # transaction per provider object, what `reconcile` matches on (migration 0014).
+    Column("provider_ref", String(160), unique=True),
 )
 
 # Every tip, so that each is paid out on its own: a card tip is transferred from its own charge

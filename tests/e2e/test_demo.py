@@ -18,5 +18,6 @@ async def test_the_demo_completes_every_act() -> None:
         "Payment received",  # money in escrow
         "escrow:order:1",
         "seller:",  # released to the seller's payable balance
+        "0 mismatches",  # reconcile: the ledger matches Stripe and Telegram
     ):
         assert milestone in transcript, milestone

@@ -308,3 +308,35 @@ async def test_transfer_in_another_currency_than_its_source_is_declined(env: Env
     with pytest.raises(PaymentDeclined) as caught:
         await env.gateway.transfer(100, "USD", account_id, "order-24", charge_id, key())
     assert caught.value.param == "currency"
+
+
+# -- listings (reconcile) --------------------------------------------------------------------
+
+
+async def test_charges_refunds_and_transfers_are_listed(env: Env) -> None:
+    """The fake and Stripe list the same objects the same way (localstripe is shared by the
+    session, so only this test's own objects are looked at)."""
+    charge_id = await env.charge(2000, "USD")
+    refund = await env.gateway.refund(charge_id, 500, "USD", key())
+    account_id = await onboarded_account(env)
+    transfer = await env.gateway.transfer(1200, "USD", account_id, "order_9", charge_id, key())
+
+    charges = {c.object_id: c for c in await env.gateway.list_charges()}
+    refunds = {r.object_id: r for r in await env.gateway.list_refunds()}
+    transfers = {t.object_id: t for t in await env.gateway.list_transfers()}
+
+    listed = charges[charge_id]
+    assert (listed.kind, listed.amount_minor, listed.currency) == ("charge", 2000, "USD")
+    assert listed.created > 0
+    back = refunds[refund.refund_id]
+    assert (back.kind, back.amount_minor, back.currency, back.charge_id) == (
+        "refund", 500, "USD", charge_id,
+    )  # fmt: skip
+    sent = transfers[transfer.transfer_id]
+    assert (sent.kind, sent.amount_minor, sent.charge_id, sent.description) == (
+        "transfer", 1200, charge_id, "order_9",
+    )  # fmt: skip
+    future = listed.created + 3600
+    assert charge_id not in {c.object_id for c in await env.gateway.list_charges(future)}
+    assert not await env.gateway.list_refunds(future)
+    assert not await env.gateway.list_transfers(future)

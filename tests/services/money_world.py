@@ -136,19 +136,25 @@ class MoneyWorld:
         return await self.orders.place_order(PlaceOrder(**fields))
 
     def payment(self, order: OrderRecord, charge: str | None = None) -> PaymentReceived:
-        """What Telegram's successful_payment carries for paying `order` in full."""
+        """What Telegram's successful_payment carries for paying `order` in full (the charge is
+        made at the fake Stripe, or recorded in the fake Stars account, as Telegram would)."""
         number = next(self._charges)
+        telegram_charge = charge or f"tg_charge_{number}"
         provider = (
             ""
             if order.rail == "stars"
             else self.gateway.create_charge(order.total_minor, order.currency)
         )
+        if order.rail == "stars":
+            self.stars.record_payment(
+                order.buyer_id, telegram_charge, order.total_minor, f"order:{order.id}"
+            )
         return PaymentReceived(
             order_id=order.id,
             buyer_id=order.buyer_id,
             currency=order.currency,
             total_minor=order.total_minor,
-            telegram_charge_id=charge or f"tg_charge_{number}",
+            telegram_charge_id=telegram_charge,
             provider_charge_id=provider,
         )
 

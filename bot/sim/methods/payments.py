@@ -115,7 +115,33 @@ async def refund_star_payment(world: World, params: dict[str, Any]) -> bool:
         raise bad_request("CHARGE_ALREADY_REFUNDED")
     charge.refunded = True
     world.star_refunds.append(charge)
+    user = world.users.get(charge.user_id)
+    world.star_transactions.append(
+        {
+            "id": charge.telegram_payment_charge_id,  # a refund keeps its payment's id
+            "amount": charge.total_amount,
+            "date": world.date(),
+            "receiver": {
+                "type": "user",
+                "transaction_type": "invoice_payment",
+                "user": user.to_api() if user else {"id": charge.user_id, "is_bot": False,
+                                                     "first_name": str(charge.user_id)},
+            },
+        }
+    )  # fmt: skip
     return True
+
+
+async def get_star_transactions(world: World, params: dict[str, Any]) -> dict[str, Any]:
+    """getStarTransactions: the bot's Stars transactions in chronological order, paged by
+    `offset` (how many to skip) and `limit` (1-100, default 100)."""
+    offset = params.get("offset", 0)
+    limit = params.get("limit", 100)
+    if offset < 0:
+        raise bad_request("offset must be non-negative")
+    if not 1 <= limit <= 100:
+        raise bad_request("limit must be between 1 and 100")
+    return {"transactions": [dict(t) for t in world.star_transactions[offset : offset + limit]]}
 
 
 HANDLERS: Mapping[str, Handler] = MappingProxyType(
@@ -124,5 +150,6 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "createInvoiceLink": create_invoice_link,
         "answerPreCheckoutQuery": answer_pre_checkout_query,
         "refundStarPayment": refund_star_payment,
+        "getStarTransactions": get_star_transactions,
     }
 )

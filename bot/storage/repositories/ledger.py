@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.ledger import Entry, LedgerTransaction
 from bot.domain.money import Money
+from bot.domain.reconcile import BookedTransaction
 from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import ledger_entries, ledger_transactions, stripe_events, users
 
@@ -32,6 +33,7 @@ class SqlLedgerRepository:
                 "kind": transaction.kind,
                 "order_id": transaction.order_id,
                 "created_at": now,
+                "provider_ref": transaction.provider_ref,
             },
         )
         if not inserted:
@@ -83,6 +85,7 @@ class SqlLedgerRepository:
                     ledger_transactions.c.id,
                     ledger_transactions.c.key,
                     ledger_transactions.c.kind,
+                    ledger_transactions.c.provider_ref,
                     ledger_entries.c.account,
                     ledger_entries.c.currency,
                     ledger_entries.c.amount_minor,
@@ -92,14 +95,65 @@ class SqlLedgerRepository:
                 .order_by(ledger_transactions.c.id, ledger_entries.c.id)
             )
         ).all()
-        grouped: dict[int, tuple[str, str, list[Entry]]] = {}
-        for tx_id, key, kind, account, currency, amount in rows:
-            grouped.setdefault(tx_id, (key, kind, []))[2].append(
+        grouped: dict[int, tuple[str, str, str | None, list[Entry]]] = {}
+        for tx_id, key, kind, ref, account, currency, amount in rows:
+            grouped.setdefault(tx_id, (key, kind, ref, []))[3].append(
                 Entry(account, Money(int(amount), currency))
             )
         return [
-            LedgerTransaction(key=key, kind=kind, entries=tuple(entries), order_id=order_id)
-            for key, kind, entries in grouped.values()
+            LedgerTransaction(
+                key=key, kind=kind, entries=tuple(entries), order_id=order_id, provider_ref=ref
+            )
+            for key, kind, ref, entries in grouped.values()
+        ]
+
+    async def has_provider_ref(self, provider_ref: str) -> bool:
+        query = select(ledger_transactions.c.id).where(
+            ledger_transactions.c.provider_ref == provider_ref
+        )
+        return (await self._connection.execute(query)).first() is not None
+
+    async def with_provider_refs(
+        self, since: datetime | None = None
+    ) -> Sequence[BookedTransaction]:
+        """Every transaction that names a provider object (created at or after `since`)."""
+        query = (
+            select(
+                ledger_transactions.c.id,
+                ledger_transactions.c.key,
+                ledger_transactions.c.kind,
+                ledger_transactions.c.order_id,
+                ledger_transactions.c.provider_ref,
+                ledger_transactions.c.created_at,
+                ledger_entries.c.account,
+                ledger_entries.c.currency,
+                ledger_entries.c.amount_minor,
+            )
+            .join(ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id)
+            .where(ledger_transactions.c.provider_ref.is_not(None))
+            .order_by(ledger_transactions.c.id, ledger_entries.c.id)
+        )
+        if since is not None:
+            query = query.where(ledger_transactions.c.created_at >= since)
+        grouped: dict[int, tuple[tuple[str, str, int | None, str, datetime], list[Entry]]] = {}
+        for tx_id, key, kind, order_id, ref, created, account, currency, amount in (
+            await self._connection.execute(query)
+        ).all():
+            grouped.setdefault(tx_id, ((key, kind, order_id, ref, created), []))[1].append(
+                Entry(account, Money(int(amount), currency))
+            )
+        return [
+            BookedTransaction(
+                LedgerTransaction(
+                    key=key,
+                    kind=kind,
+                    entries=tuple(entries),
+                    order_id=order_id,
+                    provider_ref=ref,
+                ),
+                created,
+            )
+            for (key, kind, order_id, ref, created), entries in grouped.values()
         ]
 
 
