@@ -61,7 +61,7 @@ async def test_payments_refunds_tips_and_payouts_reconcile_clean(world: MoneyWor
     tip_charge = world.gateway.create_charge(200, "USD")
     await life.tips.record(TipPaid(done.id, BUYER, "USD", 200, "tg_tip_1", tip_charge))
     world.clock.advance(world.settings.clearance_period + timedelta(hours=1))
-    assert await world.payouts.pay_due() == 1
+    assert await world.payouts.pay_due() == 2  # the order's transfer, and the tip's own
     # A Stars order paid then cancelled: a Stars payment and its refund.
     gig = await world.add_gig("XTR", 100)
     stars_order = await world.place(gig, key="s1")
@@ -71,9 +71,10 @@ async def test_payments_refunds_tips_and_payouts_reconcile_clean(world: MoneyWor
 
     report = await reconcile(world.uow, world.gateway, world.stars)
     assert report.mismatches == ()
-    # charges: 2 orders + 1 tip; 1 card refund; 1 transfer; 1 Stars payment + its refund
-    assert report.provider_objects == 7
-    assert report.ledger_transactions == 7
+    # charges: 2 orders + 1 tip; 1 card refund; 2 transfers (order, tip); 1 Stars payment + its
+    # refund
+    assert report.provider_objects == 8
+    assert report.ledger_transactions == 8
     assert await sweeper.sweep() == 0
     assert await alerts(world) == []
 
@@ -257,7 +258,8 @@ async def test_a_refund_booked_from_the_webhook_names_the_stripe_refund(
         "id": "evt_refunded",
         "type": "charge.refunded",
         "created": 1,
-        "data": {"object": {"id": charge, "refunded": True,
+        "data": {"object": {"id": charge, "refunded": True, "currency": "usd",
+                            "amount_refunded": order.total_minor,
                             "refunds": {"data": [{"id": made.refund_id}]}}},
     }  # fmt: skip
     assert await world.webhooks.handle(*signed(event)) == 200

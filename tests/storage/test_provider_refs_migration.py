@@ -1,6 +1,6 @@
 """Migration 0014 backfills `provider_ref` from what the orders already knew.
 
-The books are made by the services at head, the column is dropped (downgrade to 0010, as a
+The books are made by the services at head, the column is dropped (downgrade to 0013, as a
 database from before 0014 has it) and the upgrade runs again: every payment, every tip and the
 refund of a Stars order get their provider object back; what no order recorded (a card
 refund's id) stays empty.
@@ -34,7 +34,7 @@ async def test_upgrade_backfills_payments_tips_and_stars_refunds(store_url: str)
         await life.cancels.buyer_cancel(cancelled_card.id, BUYER, late=False)
 
         def down(connection: Connection) -> None:
-            command.downgrade(alembic_config(connection), "0010")
+            command.downgrade(alembic_config(connection), "0013")  # the revision before 0014
 
         async with world.engine.begin() as connection:
             await connection.run_sync(down)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.gig import GigStatus, validate_for_publish
-from bot.domain.ledger import EXTERNAL_STRIPE, payout, tip_received
+from bot.domain.ledger import EXTERNAL_STRIPE, LedgerTransaction, payout, tip_received
 from bot.domain.money import Money
 from bot.services.ports import TelegramIdentity
 from bot.storage.migrate import upgrade
-from bot.storage.repositories.ledger import SqlLedgerRepository
 from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.services.money_world import gig_draft
 
@@ -36,8 +35,45 @@ _events = sa.table(
 )  # fmt: skip
 
 
+async def _record_before_provider_refs(
+    connection: AsyncConnection, transaction: LedgerTransaction, now: datetime
+) -> None:
+    """A ledger transaction as the code before migration 0014 wrote it (no provider_ref)."""
+    transactions = sa.table(
+        "ledger_transactions",
+        sa.column("id"), sa.column("key"), sa.column("kind"), sa.column("order_id"),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )  # fmt: skip
+    entries = sa.table(
+        "ledger_entries",
+        sa.column("transaction_id"), sa.column("account"), sa.column("currency"),
+        sa.column("amount_minor"),
+    )  # fmt: skip
+    inserted = await connection.execute(
+        transactions.insert()
+        .values(
+            key=transaction.key, kind=transaction.kind, order_id=transaction.order_id,
+            created_at=now,
+        )
+        .returning(transactions.c.id)
+    )  # fmt: skip
+    transaction_id = inserted.scalar_one()
+    await connection.execute(
+        entries.insert(),
+        [
+            {
+                "transaction_id": transaction_id,
+                "account": entry.account,
+                "currency": entry.amount.currency,
+                "amount_minor": entry.amount.amount_minor,
+            }
+            for entry in transaction.entries
+        ],
+    )
+
+
 async def test_tips_of_unpaid_orders_get_rows(engine: AsyncEngine) -> None:
-    await upgrade(engine, "0010")
+    await upgrade(engine, "0012")  # the revision before 0013
     factory = SqlUnitOfWorkFactory(engine)
     async with factory() as uow:
         for user in (SELLER, BUYER):
@@ -55,7 +91,8 @@ async def test_tips_of_unpaid_orders_get_rows(engine: AsyncEngine) -> None:
                 )
             )  # fmt: skip
             charge = f"tg_tip_{order_id}"
-            await SqlLedgerRepository(connection).record(
+            await _record_before_provider_refs(
+                connection,
                 tip_received(
                     order_id, charge, Money(500, "USD"), SELLER, Money(400, "USD"),
                     EXTERNAL_STRIPE,
@@ -80,8 +117,8 @@ async def test_tips_of_unpaid_orders_get_rows(engine: AsyncEngine) -> None:
         )
         # Order 2 was paid out already: its tip travelled in that transfer.
         paid = payout(SELLER, Money(2000, "USD"), "order:2:payout")
-        await SqlLedgerRepository(connection).record(
-            type(paid)(paid.key, paid.kind, paid.entries, order_id=2), NOW
+        await _record_before_provider_refs(
+            connection, type(paid)(paid.key, paid.kind, paid.entries, order_id=2), NOW
         )
     await upgrade(engine)
     async with factory(read_only=True) as uow:
