@@ -82,7 +82,8 @@ class ProviderRecord:
         if self.gateway is None:
             return []
         group = f"order_{order_id}"
-        return [t.amount_minor for t in self.gateway.transfers.values() if t.transfer_group == group]
+        transfers = self.gateway.transfers.values()
+        return [t.amount_minor for t in transfers if t.transfer_group == group]
 
 
 @dataclass

@@ -133,7 +133,9 @@ class Injector:
         return Fault.locked
 
     def provider_fault(self) -> Fault:
-        return self.fault if self.fault in PROVIDER_FAULTS else Fault.provider_5xx  # type: ignore[return-value]
+        if self.fault is not None and self.fault in PROVIDER_FAULTS:
+            return self.fault
+        return Fault.provider_5xx
 
 
 def _label(statement: str) -> str:

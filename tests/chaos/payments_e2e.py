@@ -117,7 +117,9 @@ async def run_mode(
             gig_id = await publish_gig(harness, seller, currency)
             name = f"e2e {mode} payment {'stars' if currency == 'XTR' else 'card'}"
 
-            async def pay(at: int | None, fault: Any) -> tuple[list[Any], Any, str]:
+            async def pay(
+                at: int | None, fault: Any, gig_id: int = gig_id
+            ) -> tuple[list[Any], Any, str]:
                 buyer = harness.user(f"chaos_buyer_{next(numbers)}", first_name="Tom")
                 await order_until_invoice(harness, buyer, gig_id)
                 injector.start(at, fault)

@@ -1,0 +1,97 @@
+"""A seeded sample of the chaos suite inside the normal test run (the whole of it: `make chaos`).
+
+The audit itself is tested first on hand-made books (it must see a lost charge, a refund made
+twice, a refund booked but never made); then every service money path is broken at a sample
+of its points on the store under test; then the end-to-end payment, which today loses the
+payment when booking it fails (the update is marked finished and never delivered again).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.payments.gateway import PaymentUnavailable
+from tests.chaos.books import DUPLICATED, LOST, audit
+from tests.chaos.paths import ChaosWorld
+from tests.chaos.payments_e2e import run_mode
+from tests.chaos.report import Tally
+from tests.chaos.service_faults import run_service_faults
+from tests.services.money_world import SELLER, MoneyWorld
+from tests.stores import fresh_store, new_store
+
+pytestmark = pytest.mark.chaos
+
+
+async def test_the_audit_sees_a_charge_nobody_booked(world: MoneyWorld) -> None:
+    chaos = ChaosWorld(world)
+    order = await chaos.new_order("USD")
+    paid = chaos.charge(order)  # the provider holds it; the bot never hears of it
+    findings = await audit(world.engine, chaos.provider)
+    assert [(f.kind, f.key) for f in findings] == [(LOST, f"charge:{paid.telegram_charge_id}")]
+    await chaos.payments.confirm_payment(paid)
+    assert await audit(world.engine, chaos.provider) == []
+
+
+async def test_the_audit_sees_a_refund_made_twice_and_one_never_made(world: MoneyWorld) -> None:
+    chaos = ChaosWorld(world)
+    order = await chaos.paid("USD")
+    await chaos.orders.seller_decline(order.id, SELLER)
+    assert await audit(world.engine, chaos.provider) == []
+    charge = world.gateway.charges[str(order.provider_charge_id)]
+    charge.refunded_minor = 0  # let the fake refund it again, under another key
+    await world.gateway.refund(charge.charge_id, charge.amount_minor, "USD", "a-second-key")
+    assert [f.kind for f in await audit(world.engine, chaos.provider)] == [DUPLICATED]
+    world.gateway.refunds.clear()  # as if neither refund had happened at the provider
+    assert [f.kind for f in await audit(world.engine, chaos.provider)] == [LOST]
+
+
+async def test_the_audit_passes_a_refund_still_pending_only_while_it_is_due(
+    world: MoneyWorld,
+) -> None:
+    chaos = ChaosWorld(world)
+    order = await chaos.paid("USD")
+    world.gateway.fail_next(PaymentUnavailable(detail="503"), "refund")
+    await chaos.orders.seller_decline(order.id, SELLER)
+    assert [f.kind for f in await audit(world.engine, chaos.provider)] == [LOST]  # held
+    await chaos.refunds.refund_due()
+    assert await audit(world.engine, chaos.provider) == []
+
+
+async def test_every_service_money_path_survives_a_sample_of_its_faults(tmp_path: Path) -> None:
+    tally = Tally()
+    urls: list[str] = []
+
+    async def store(name: str) -> str:
+        folder = tmp_path / str(len(urls))
+        folder.mkdir()
+        urls.append(await new_store(folder))
+        return urls[-1]
+
+    try:
+        await run_service_faults(store, tally, seed=7, only=lambda i: i % 4 == 1)
+    finally:
+        from tests.stores import drop_store
+
+        for url in urls:
+            await drop_store(url)
+    assert tally.fault_points >= 40
+    assert tally.ok(), "\n".join(tally.details())
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="today a successful_payment whose booking fails is marked finished and answered "
+    "200, so it is never delivered again and the charge stays unbooked (the payment journal "
+    "and the 5xx answer fix it)",
+)
+async def test_a_payment_whose_booking_breaks_is_booked_after_the_webhook_retry(
+    tmp_path: Path,
+) -> None:
+    tally = Tally()
+    async with fresh_store(tmp_path) as url:
+        # points 10 and 13 of the payment update: the ledger insert and the COMMIT
+        await run_mode("webhook", url, tally, ("XTR",), only=lambda i: i in (10, 13))
+    assert tally.fault_points == 2
+    assert tally.ok(), "\n".join(tally.details())
