@@ -29,6 +29,14 @@ class Tally:
     kills: int = 0
     #: Findings that no injection caused (a clean run already showed them).
     baseline: list[Finding] = field(default_factory=list)
+    #: Per kill: "<mode> <step>: before | in flight | after" (where the step's update was).
+    moments: list[str] = field(default_factory=list)
+
+    def kill_moments(self) -> list[str]:
+        counts: dict[str, int] = {}
+        for moment in self.moments:
+            counts[moment] = counts.get(moment, 0) + 1
+        return [f"  {moment:<32} {count:>3} kills" for moment, count in sorted(counts.items())]
 
     @property
     def fault_points(self) -> int:
@@ -73,7 +81,8 @@ class Tally:
             row[3] += len(inj.of(BROKEN))
             row[4] += int(not inj.fired)
         return [
-            f"  {path:<28} {r[0]:>4} points {r[1]:>3} lost {r[2]:>3} dup {r[3]:>3} broken"
+            f"  {path:<28} {r[0]:>4} {'deals ' if path.startswith('kill') else 'points'}"
+            f" {r[1]:>3} lost {r[2]:>3} dup {r[3]:>3} broken"
             + (f" ({r[4]} not reached)" if r[4] else "")
             for path, r in rows.items()
         ]
