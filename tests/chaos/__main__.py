@@ -115,6 +115,9 @@ def main() -> None:
     if tally.moments:
         print("kills, by step and where the step's update was when the process died:")
         print("\n".join(tally.kill_moments()))
+    if tally.notes():
+        print("notes (no money lost, but wrong):")
+        print("\n".join(tally.notes()))
     details = tally.details()
     if details:
         print("findings (path #point statement / fault):")

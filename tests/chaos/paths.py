@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.errors import GigBrokerError
+from bot.domain.money import Money
+from bot.errors import Conflict, GigBrokerError
 from bot.payments.gateway import PaymentUnavailable
+from bot.payments.webhooks import sign_stripe_payload
 from bot.services.cancellation import CancellationService
 from bot.services.delivery import DeliveryService
 from bot.services.disputes import DisputeService
@@ -34,7 +37,7 @@ from bot.services.refunds import RefundService
 from bot.services.tips import TipPaid, TipService
 from tests.chaos.books import ProviderCharge, ProviderRecord
 from tests.chaos.faults import FlakyGateway, FlakyStars, Injector, StarsLedger
-from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
+from tests.services.money_world import ADMIN, BUYER, SELLER, WEBHOOK_SECRET, MoneyWorld
 from tests.services.order_life import FILE_PART, TEXT_PART
 
 log = logging.getLogger(__name__)
@@ -137,6 +140,29 @@ class ChaosWorld:
             )
         self._onboarded = True
 
+    async def stripe_event(self, event_type: str, data_object: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": f"evt_chaos_{next(self._keys)}",
+            "type": event_type,
+            "created": int(self.clock.now().timestamp()),
+            "data": {"object": data_object},
+        }
+
+    async def deliver_webhook(self, event: dict[str, Any]) -> int:
+        """POST the event as Stripe does (signed now; Stripe signs each retry afresh)."""
+        body = json.dumps(event).encode()
+        now = int(self.clock.now().timestamp())
+        signature = sign_stripe_payload(body, WEBHOOK_SECRET, now)
+        return await self.world.webhooks.handle(body, signature, now=now)
+
+    async def settle_all(self) -> Money:
+        """The operator settles the seller's Stars balance by hand, as listed in /payouts."""
+        owed = [o for o in await self.payouts.owed(ADMIN) if o.seller_id == SELLER]
+        amounts = [o.amount for o in owed if o.amount.currency == "XTR"]
+        if not amounts:
+            raise Conflict()  # settled already: what a second tap is told
+        return await self.payouts.settle(ADMIN, SELLER, amounts[0])
+
     # -- what follows a fault ----------------------------------------------------------------------
 
     async def sweeps(self) -> None:
@@ -214,6 +240,28 @@ async def _tip_setup(chaos: ChaosWorld, currency: str) -> TipPaid:
     return chaos.tip_charge(order, 500 if currency != "XTR" else 25)
 
 
+async def _refunded_at_stripe(chaos: ChaosWorld, part: int | None) -> dict[str, Any]:
+    """A declined card order whose refund our call could not make, refunded by an operator in
+    Stripe's dashboard instead (whole, or `part` of it): Stripe then sends charge.refunded."""
+    order = await _pending_refund(chaos)
+    charge = str(order.provider_charge_id)
+    amount = part or order.total_minor
+    await chaos.world.gateway.refund(charge, amount, "USD", f"dashboard-{order.id}")
+    return await chaos.stripe_event(
+        "charge.refunded",
+        {"id": charge, "amount": order.total_minor, "amount_refunded": amount, "refunded": True},
+    )
+
+
+async def _second_charge(chaos: ChaosWorld) -> PaymentReceived:
+    """The buyer pays an order that is already paid (a second invoice tapped): a second charge."""
+    return chaos.charge(await chaos.paid("USD"))
+
+
+async def _stars_owed(chaos: ChaosWorld) -> OrderRecord:
+    return await chaos.completed("XTR")
+
+
 PATHS: tuple[MoneyPath, ...] = (
     MoneyPath(
         "payment card",
@@ -271,4 +319,25 @@ PATHS: tuple[MoneyPath, ...] = (
     MoneyPath("tip card", lambda c: _tip_setup(c, "USD"), lambda c, tip: c.tips.record(tip)),
     MoneyPath("tip stars", lambda c: _tip_setup(c, "XTR"), lambda c, tip: c.tips.record(tip)),
     MoneyPath("payout", _due_for_payout, lambda c, _o: c.payouts.pay_due(), retry=False),
+    MoneyPath("settle stars by hand", _stars_owed, lambda c, _o: c.settle_all()),
+    MoneyPath(
+        "buyer cancel + refund card",
+        lambda c: c.paid("USD"),
+        lambda c, o: c.cancels.buyer_cancel(o.id, BUYER, late=False),
+    ),
+    MoneyPath(
+        "stripe charge.refunded",
+        lambda c: _refunded_at_stripe(c, None),
+        lambda c, event: c.deliver_webhook(event),
+    ),
+    MoneyPath(
+        "stripe charge.refunded partial",
+        lambda c: _refunded_at_stripe(c, 100),
+        lambda c, event: c.deliver_webhook(event),
+    ),
+    MoneyPath(
+        "second charge card",
+        _second_charge,
+        lambda c, paid: c.payments.confirm_payment(paid),
+    ),
 )

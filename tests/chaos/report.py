@@ -18,9 +18,14 @@ class Injection:
     fired: bool
     error: str = ""
     findings: list[Finding] = field(default_factory=list)
+    #: Findings of a kind the path's clean run (no fault) already showed: a defect of the
+    #: path itself, repeated by every injection; counted, listed once per path.
+    as_clean: list[Finding] = field(default_factory=list)
+    #: What went wrong on the way without losing money (a follow-up that failed once, ...).
+    notes: list[str] = field(default_factory=list)
 
     def of(self, kind: str) -> list[Finding]:
-        return [f for f in self.findings if f.kind == kind]
+        return [f for f in (*self.findings, *self.as_clean) if f.kind == kind]
 
 
 @dataclass
@@ -47,8 +52,29 @@ class Tally:
             1 for f in self.baseline if f.kind == kind
         )
 
+    def notes(self) -> list[str]:
+        """Each distinct note, with how many injections (and which fault points) had it."""
+        rows: dict[str, list[str]] = {}
+        for inj in self.injections:
+            for note in inj.notes:
+                rows.setdefault(note, []).append(f"{inj.path} #{inj.index} {inj.point}")
+        return [
+            f"  {len(where)} x {note}\n      e.g. {'; '.join(sorted(set(where))[:4])}"
+            for note, where in rows.items()
+        ]
+
     def bad(self) -> list[Injection]:
         return [i for i in self.injections if i.findings]
+
+    def as_clean(self) -> list[str]:
+        rows: dict[tuple[str, str], int] = {}
+        for inj in self.injections:
+            for finding in inj.as_clean:
+                rows[(inj.path, finding.kind)] = rows.get((inj.path, finding.kind), 0) + 1
+        return [
+            f"  [{path}] {count} more {kind} with a fault, as in its clean run (not the fault)"
+            for (path, kind), count in rows.items()
+        ]
 
     def line(self) -> str:
         return (
@@ -63,6 +89,7 @@ class Tally:
         lines = []
         for finding in self.baseline:
             lines.append(f"  [clean run] {finding.kind}: {finding.text}")
+        lines += self.as_clean()
         for inj in self.bad():
             for finding in inj.findings:
                 lines.append(

@@ -49,6 +49,7 @@ async def run_path(
             Finding(f.kind, f.key, f"{path.name}: {f.text}") for f in clean
         ]
         seen.update(f.key for f in clean)
+        clean_kinds = {f.kind for f in clean}
         for index, point in enumerate(points):
             if not only(index):
                 continue
@@ -66,28 +67,35 @@ async def run_path(
                     error = f"{type(exc).__name__}: {str(exc)[:80]}"
                 chaos.injector.stop()
                 fired = chaos.injector.fired
-                new = await _follow(path, chaos, context)
+                notes: list[str] = []
+                new = await _follow(path, chaos, context, notes)
                 new += [f for f in await audit(world.engine, chaos.provider) if f.key not in seen]
                 seen.update(f.key for f in new)
                 tally.injections.append(
                     Injection(
                         path.name, index, fired.label if fired else point.label,
-                        fault.value, fired is not None, error, new,
+                        fault.value, fired is not None, error,
+                        [f for f in new if f.kind not in clean_kinds],
+                        [f for f in new if f.kind in clean_kinds],
+                        notes,
                     )
                 )  # fmt: skip
     finally:
         await world.engine.dispose()
 
 
-async def _follow(path: MoneyPath, chaos: ChaosWorld, context: object) -> list[Finding]:
-    """The follow-up; one that fails is run again, and a second failure is a finding."""
+async def _follow(
+    path: MoneyPath, chaos: ChaosWorld, context: object, notes: list[str]
+) -> list[Finding]:
+    """The follow-up; one that fails is noted and run again, a second failure is a finding."""
     for attempt in (1, 2):
         try:
             await path.follow(chaos, context)
             return []
         except Exception as exc:
             log.warning("follow-up of %s failed (attempt %s): %s", path.name, attempt, exc)
-            error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+            error = f"{type(exc).__name__}: {' '.join(str(exc).split('[SQL')[0].split())[:120]}"
+            notes.append(f"the follow-up after the fault failed once: {error}")
     return [Finding(BROKEN, f"follow:{path.name}:{id(context)}", f"the follow-up failed: {error}")]
 
 
