@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.ledger import EXTERNAL_REFUNDS, escrow_account, is_external
 from bot.domain.order import CLOSED_STATUSES, OrderStatus
 from bot.payments.fake_gateway import FakePaymentGateway
+from bot.storage.db import READ_ONLY_OPTION
 from bot.storage.tables import ledger_entries, ledger_transactions, orders
 from tests.chaos.faults import StarsLedger
 
@@ -97,6 +99,14 @@ class _Tx:
 Check = Callable[[AsyncEngine, ProviderRecord], Awaitable[list[Finding]]]
 
 
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only connection (a plain BEGIN on SQLite, never the write lock): the audit must
+    not wait behind, or fail on, a writer the faults left holding the lock."""
+    async with engine.connect() as connection:
+        yield await connection.execution_options(**{READ_ONLY_OPTION: True})
+
+
 async def audit(engine: AsyncEngine, provider: ProviderRecord) -> list[Finding]:
     """Every invariant, on the whole database; empty when the books are right."""
     txs, order_rows = await _read(engine)
@@ -120,7 +130,7 @@ EXTRA_CHECKS: list[Check] = []
 
 
 async def _read(engine: AsyncEngine) -> tuple[dict[int, _Tx], dict[int, dict[str, object]]]:
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         rows = (
             await connection.execute(
                 select(

@@ -35,7 +35,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.tables import orders, processed_updates
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.web.server import TELEGRAM_PATH
-from tests.chaos.books import Finding, audit
+from tests.chaos.books import Finding, audit, reading
 from tests.chaos.report import Injection, Tally
 from tests.chaos.sim_books import sim_provider
 from tests.e2e.order_steps import deliver
@@ -121,7 +121,7 @@ class Deals:
         """Where the step's update was when the process died: not yet claimed, claimed and
         being handled ("in flight"), or finished."""
         update_id = self.sim.updates_sent[-1]["update_id"]
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             row = (
                 await connection.execute(
                     select(processed_updates.c.finished_at).where(
@@ -134,14 +134,14 @@ class Deals:
         return "in flight" if row[0] is None else "after"
 
     async def status(self, order_id: int) -> str:
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             row = (
                 await connection.execute(select(orders.c.status).where(orders.c.id == order_id))
             ).first()
         return str(row[0]) if row else ""
 
     async def last_order(self, buyer: Person) -> int:
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             row = (
                 await connection.execute(
                     select(orders.c.id)

@@ -26,7 +26,7 @@ from bot.ops.log_context import CURRENT_UPDATE
 from bot.scheduler import run_sweeps
 from bot.sim import SimServer
 from bot.storage.tables import processed_updates
-from tests.chaos.books import audit
+from tests.chaos.books import audit, reading
 from tests.chaos.faults import DB_FAULTS, Injector
 from tests.chaos.report import Injection, Tally
 from tests.chaos.service_faults import StoreFactory
@@ -57,7 +57,7 @@ def _payment_update_ids(sim: SimServer) -> Callable[[], bool]:
 
 
 async def _finished(engine: AsyncEngine, update_id: int) -> bool:
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         row = (
             await connection.execute(
                 select(processed_updates.c.finished_at).where(
