@@ -12,6 +12,7 @@ context, `CURRENT_UPDATE`), so the outbox and sweeps running meanwhile are left 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import tempfile
@@ -20,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ops.log_context import CURRENT_UPDATE
 from bot.scheduler import run_sweeps
 from bot.sim import SimServer
+from bot.storage.db import create_engine
 from bot.storage.tables import processed_updates
 from tests.chaos.books import audit, reading
 from tests.chaos.faults import DB_FAULTS, Injector
@@ -75,8 +78,9 @@ async def _settle(harness: Harness, engine: AsyncEngine, update_id: int) -> None
     deadline = loop.time() + SETTLE_TIMEOUT_S
     while loop.time() < deadline:
         pending = any(p.update["update_id"] == update_id for p in harness.sim.world.updates.pending)
-        if not pending and await _finished(engine, update_id):
-            break
+        with contextlib.suppress(OperationalError):
+            if not pending and await _finished(engine, update_id):
+                break
         await asyncio.sleep(0.02)
     await asyncio.sleep(0.06)  # polling mode: the finish is written in a batch ~50 ms later
     harness.clock.advance(harness.bot.settings.invoice_ttl)
@@ -107,9 +111,12 @@ async def run_mode(
     )
     harness = Harness(sim, bot, clock)
     try:
-        engine: AsyncEngine = bot.app.bot_data["gigbroker.engine"]
+        bot_engine: AsyncEngine = bot.app.bot_data["gigbroker.engine"]
         injector = Injector(active=_payment_update_ids(sim))
-        injector.attach(engine)
+        injector.attach(bot_engine)
+        # The audit's own connections: a fault can leave one of the bot's pooled
+        # connections inside a transaction, and the audit must not be the one that trips on it.
+        engine = create_engine(url)
         seller = harness.user("chaos_seller", first_name="Sam")
         numbers = itertools.count(1)
         seen: set[str] = set()
@@ -138,18 +145,26 @@ async def run_mode(
                 if not only(index):
                     continue
                 fault = DB_FAULTS[(index + seed) % len(DB_FAULTS)]
-                _points, fired, error = await pay(index, fault)
+                notes: list[str] = []
+                try:
+                    _points, fired, error = await pay(index, fault)
+                except Exception as exc:  # the bot stopped answering the next person
+                    injector.stop()
+                    fired, error = injector.fired, f"{type(exc).__name__}: {str(exc)[:100]}"
+                    notes.append(f"the next deal stalled after the fault: {error[:90]}")
                 new = [f for f in await audit(engine, sim_provider(sim)) if f.key not in seen]
                 seen.update(f.key for f in new)
                 tally.injections.append(
                     Injection(
                         name, index, fired.label if fired else point.label, fault.value,
-                        fired is not None, error, new,
+                        fired is not None, error, new, notes=notes,
                     )
                 )  # fmt: skip
     finally:
         await bot.stop()
         await sim.stop()
+        with contextlib.suppress(NameError):
+            await engine.dispose()
 
 
 async def run_e2e_payments(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.storage.db import create_engine
 from tests.chaos.books import BROKEN, Finding, audit
 from tests.chaos.faults import DB_FAULTS, PROVIDER_FAULTS, Fault
 from tests.chaos.paths import PATHS, ChaosWorld, MoneyPath
@@ -36,6 +37,7 @@ async def run_path(
     only: Callable[[int], bool] = lambda _i: True,
 ) -> None:
     world = await MoneyWorld.open(url)
+    books = create_engine(url)  # the audit's own connections (see payments_e2e)
     try:
         chaos = ChaosWorld(world)
         context = await path.setup(chaos)
@@ -44,7 +46,7 @@ async def run_path(
         points = chaos.injector.stop()
         await path.follow(chaos, context)
         seen: set[str] = set()
-        clean = await audit(world.engine, chaos.provider)
+        clean = await audit(books, chaos.provider)
         tally.baseline += [
             Finding(f.kind, f.key, f"{path.name}: {f.text}") for f in clean
         ]
@@ -69,7 +71,7 @@ async def run_path(
                 fired = chaos.injector.fired
                 notes: list[str] = []
                 new = await _follow(path, chaos, context, notes)
-                new += [f for f in await audit(world.engine, chaos.provider) if f.key not in seen]
+                new += [f for f in await audit(books, chaos.provider) if f.key not in seen]
                 seen.update(f.key for f in new)
                 tally.injections.append(
                     Injection(
@@ -82,6 +84,7 @@ async def run_path(
                 )  # fmt: skip
     finally:
         await world.engine.dispose()
+        await books.dispose()
 
 
 async def _follow(
