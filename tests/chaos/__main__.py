@@ -102,7 +102,7 @@ def main() -> None:
                         default=os.environ.get("TEST_STORE", "sqlite"))  # fmt: skip
     parser.add_argument("--dsn", default=os.environ.get("TEST_POSTGRES_DSN", DEFAULT_DSN))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--deals", type=int, default=24, help="whole deals with kills")
+    parser.add_argument("--deals", type=int, default=26, help="whole deals with kills")
     parser.add_argument("--quick", action="store_true", help="every third fault point only")
     parser.add_argument("--skip-kills", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
