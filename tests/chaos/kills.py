@@ -27,7 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.cluster import Replica
+from bot.clock import SystemClock
 from bot.domain.gig import GigStatus, validate_for_publish
+from bot.domain.ledger import seller_payable
 from bot.services.ports import TelegramIdentity
 from bot.sim import FloodLimits, Person, SimServer
 from bot.storage.db import create_engine
@@ -109,8 +111,6 @@ class Deals:
         draft = gig_draft("XTR", 100).model_copy(update={"photos": (photo,)})
         uow = SqlUnitOfWorkFactory(self.engine)
         async with uow() as unit:
-            from bot.clock import SystemClock
-
             now = SystemClock().now()
             await unit.users.upsert_identity(TelegramIdentity(self.seller.id, "Sam"), now)
             self.gig_id = await unit.gigs.add(
@@ -249,8 +249,6 @@ class Deals:
                 await operator.tap("Mark as settled", await listed())
 
     async def owed(self) -> int:
-        from bot.domain.ledger import seller_payable
-
         async with SqlUnitOfWorkFactory(self.engine)(read_only=True) as uow:
             return await uow.ledger.balance(seller_payable(self.seller.id), "XTR")
 
