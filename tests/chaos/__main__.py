@@ -1,6 +1,6 @@
 """`python -m tests.chaos`: the whole chaos suite on one store; its last line is the verdict.
 
-    python -m tests.chaos [--store sqlite|postgres] [--dsn URL] [--seed N] [--deals N]
+    python -m tests.chaos [--store sqlite|postgres] [--dsn URL] [--seed N] [--kills N]
                           [--quick] [--skip-kills] [--skip-e2e]
 
 Prints the findings per path, then `chaos: N fault points, K kills, L lost, D duplicated`
@@ -85,10 +85,10 @@ async def run(args: argparse.Namespace) -> Tally:
             print(f"end-to-end payments: {time.monotonic() - started:.0f} s", flush=True)
         if not args.skip_kills:
             started = time.monotonic()
-            half = (args.deals + 1) // 2
+            half = (args.kills + 1) // 2
             await run_kills(await stores.new("kills-polling"), tally, half, "polling", args.seed)
             await run_kills(
-                await stores.new("kills-webhook"), tally, args.deals - half, "webhook", args.seed
+                await stores.new("kills-webhook"), tally, args.kills - half, "webhook", args.seed
             )
             print(f"kills: {time.monotonic() - started:.0f} s", flush=True)
     finally:
@@ -102,7 +102,9 @@ def main() -> None:
                         default=os.environ.get("TEST_STORE", "sqlite"))  # fmt: skip
     parser.add_argument("--dsn", default=os.environ.get("TEST_POSTGRES_DSN", DEFAULT_DSN))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--deals", type=int, default=26, help="whole deals with kills")
+    parser.add_argument(
+        "--kills", type=int, default=50, help="kill -9s to make (half polling, half webhook)"
+    )
     parser.add_argument("--quick", action="store_true", help="every third fault point only")
     parser.add_argument("--skip-kills", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")

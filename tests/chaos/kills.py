@@ -276,16 +276,26 @@ async def _final_audit(driver: Deals, injections: list[Injection]) -> None:
         await asyncio.sleep(1.0)
     still = {f.key for f in findings}
     for injection in injections:
-        healed = [f for f in injection.findings if f.key not in still]
-        for finding in healed:
-            log.warning("healed later (after a redelivery): %s", finding.text)
+        for finding in injection.findings:
+            if finding.key not in still:
+                log.warning("healed later (after a redelivery): %s", finding.text)
+                injection.notes.append(
+                    f"{finding.kind} at the end of the deal, healed later (a redelivery after "
+                    f"the killed process's claim lease ran out): {finding.key.split(':')[0]}"
+                )
         injection.findings = [f for f in injection.findings if f.key in still]
 
 
 async def run_kills(
-    url: str, tally: Tally, deals: int, mode: str = "polling", seed: int = 0
+    url: str,
+    tally: Tally,
+    kills: int,
+    mode: str = "polling",
+    seed: int = 0,
+    max_deals: int = 60,
 ) -> None:
-    """`deals` whole deals with a kill in each money step (3 or 4 kills a deal)."""
+    """Whole deals, a kill in each money step they reach (2 or 3 a deal, 1 when the payment
+    is lost), until `kills` kills were made (or `max_deals` deals)."""
     rng = random.Random(seed)
     sim = await SimServer(
         flood_limits=FloodLimits.off(), long_poll_cap=0.05, pre_checkout_timeout=3.0,
@@ -304,7 +314,11 @@ async def run_kills(
         await operator.expect("Hi", timeout=15)
         await driver.seed_gig()
         seen: set[str] = set()
-        for number in range(deals):
+        deals = 0
+        for number in range(max_deals):
+            if bot.kills >= kills:
+                break
+            deals += 1
             kills_before = bot.kills
             error = ""
             steps: list[str] = []
