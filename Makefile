@@ -37,13 +37,15 @@ test: $(STAMP_DEV)
 
 # The chaos suite (docs/money-chaos.md): faults at every statement and provider call of the
 # money paths, and kill -9 of the bot mid-deal; on SQLite, then on PostgreSQL when
-# TEST_POSTGRES_DSN is set. Each run ends with `chaos: N fault points, K kills, L lost, D
+# TEST_POSTGRES_DSN is set (both run; the target fails if either does). Each run ends with `chaos: N fault points, K kills, L lost, D
 # duplicated` and fails unless L and D are 0.
 chaos: $(STAMP_DEV)
-	$(BIN)/python -m tests.chaos --store sqlite
-	@if [ -n "$$TEST_POSTGRES_DSN" ]; then \
-	  $(BIN)/python -m tests.chaos --store postgres --dsn "$$TEST_POSTGRES_DSN"; \
-	fi
+	@status=0; \
+	$(BIN)/python -m tests.chaos --store sqlite || status=1; \
+	if [ -n "$$TEST_POSTGRES_DSN" ]; then \
+	  $(BIN)/python -m tests.chaos --store postgres --dsn "$$TEST_POSTGRES_DSN" || status=1; \
+	fi; \
+	exit $$status
 
 migrate: $(STAMP_RUN)
 	$(BIN)/python -m bot migrate
