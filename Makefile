@@ -37,8 +37,8 @@ test: $(STAMP_DEV)
 
 # The chaos suite (docs/money-chaos.md): faults at every statement and provider call of the
 # money paths, and kill -9 of the bot mid-deal; on SQLite, then on PostgreSQL when
-# TEST_POSTGRES_DSN is set (both run; the target fails if either does). Each run ends with `chaos: N fault points, K kills, L lost, D
-# duplicated` and fails unless L and D are 0.
+# TEST_POSTGRES_DSN is set (both run; the target fails if either does). Each run ends with
+# `chaos: N fault points, K kills, L lost, D duplicated` and fails unless L and D are 0.
 chaos: $(STAMP_DEV)
 	@status=0; \
 	$(BIN)/python -m tests.chaos --store sqlite || status=1; \
