@@ -192,6 +192,7 @@ class Deals:
         buyer = self.sim.user(f"kill_buyer_{number}", first_name="Tom")
         await buyer.send("/start")
         await buyer.expect("Hi", timeout=15)
+        # The end-to-end steps, as a person takes them (the harness argument is not used).
         await order_until_invoice(cast(Harness, None), buyer, self.gig_id)
         order_id = await self.last_order(buyer)
         steps = self.steps = ["payment"]
@@ -227,7 +228,7 @@ class Deals:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while loop.time() < deadline:
-            if any(f.key == f"escrow:{order_id}" for f in await self.audit()) is False:
+            if not any(f.key == f"escrow:{order_id}" for f in await self.audit()):
                 return
             await asyncio.sleep(0.2)
 
