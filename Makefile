@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest migrate demo messages bench clean
+.PHONY: run test lint typecheck pytest migrate demo messages bench chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,18 @@ test: $(STAMP_DEV)
 	  echo "== the whole suite again, every flow on PostgreSQL (TEST_STORE=postgres) =="; \
 	  TEST_STORE=postgres $(BIN)/python -m pytest; \
 	fi
+
+# The chaos suite (docs/money-chaos.md): faults at every statement and provider call of the
+# money paths, and kill -9 of the bot mid-deal; on SQLite, then on PostgreSQL when
+# TEST_POSTGRES_DSN is set (both run; the target fails if either does). Each run ends with
+# `chaos: N fault points, K kills, L lost, D duplicated` and fails unless L and D are 0.
+chaos: $(STAMP_DEV)
+	@status=0; \
+	$(BIN)/python -m tests.chaos --store sqlite || status=1; \
+	if [ -n "$$TEST_POSTGRES_DSN" ]; then \
+	  $(BIN)/python -m tests.chaos --store postgres --dsn "$$TEST_POSTGRES_DSN" || status=1; \
+	fi; \
+	exit $$status
 
 migrate: $(STAMP_RUN)
 	$(BIN)/python -m bot migrate
