@@ -14,75 +14,70 @@ from types import ModuleType
 from telegram import Bot
 from telegram.ext import ApplicationBuilder, ContextTypes
 
+import bot.handlers.discovery.browse
+import bot.handlers.discovery.filters
+import bot.handlers.discovery.inline
+import bot.handlers.gigs.create
+import bot.handlers.gigs.edit
+import bot.handlers.gigs.links
+import bot.handlers.gigs.manage
+import bot.handlers.gigs.seller_menu
+import bot.handlers.groups.chats
+import bot.handlers.orders.buttons
+import bot.handlers.orders.cancel
+import bot.handlers.orders.delivery
+import bot.handlers.orders.disputes
+import bot.handlers.orders.notices
+import bot.handlers.orders.ordering
+import bot.handlers.orders.payments
+import bot.handlers.orders.reviews
+import bot.handlers.orders.tips
+import bot.handlers.orders.view
+import bot.handlers.payouts.settings
+import bot.handlers.profile.panel
+import bot.handlers.requests.offers
+import bot.handlers.requests.post
+import bot.handlers.requests.saved_searches
 from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.limits import GigLimits
 from bot.domain.money import STARS
-from bot.handlers import (
-    conversation,
-    delivery,
-    discovery,
-    disputes,
-    errors,
-    fallback,
-    gig_create,
-    gig_edit,
-    gig_links,
-    gig_manage,
-    groups,
-    inline,
-    offers,
-    order_buttons,
-    order_cancel,
-    order_notices,
-    order_view,
-    orders,
-    payments,
-    payouts,
-    profile,
-    requests,
-    reviews,
-    saved_searches,
-    seller_menu,
-    start,
-    tips,
-    updates,
-)
+from bot.handlers import conversation, errors, fallback, start, updates
 from bot.handlers.context import DEPS_KEY, AnyApplication, Deps, deps_of
 from bot.i18n.catalogs import Catalogs
 from bot.matching.sql_index import SqlSearchIndex
 from bot.ops.metrics import Metrics
-from bot.ops.reconcile import ReconcileService
 from bot.payments.gateway import PaymentGateway
 from bot.payments.metered import MeteredGateway
 from bot.payments.stars import StarsRefunder
 from bot.payments.stripe_gateway import StripeGateway
-from bot.services.briefs import BriefService
-from bot.services.cancellation import CancellationService
-from bot.services.connect_onboarding import ConnectOnboarding
-from bot.services.delivery import DeliveryService
-from bot.services.discovery import DiscoveryService
-from bot.services.disputes import DisputeService
-from bot.services.gig_drafts import GigCreation
-from bot.services.gig_edits import GigEditing
-from bot.services.gigs import GigService
+from bot.services.discovery.search import DiscoveryService
+from bot.services.gigs.catalog import GigService
+from bot.services.gigs.drafts import GigCreation
+from bot.services.gigs.edits import GigEditing
 from bot.services.inbox import InboxPruner
-from bot.services.journal import JournalService
-from bot.services.journal_appliers import register_appliers
-from bot.services.order_chat import OrderChatService
-from bot.services.orders import OrderService
-from bot.services.payments import PaymentService
-from bot.services.payouts import PayoutService
+from bot.services.money.journal import JournalService
+from bot.services.money.journal_appliers import register_appliers
+from bot.services.money.payments import PaymentService
+from bot.services.money.provider_refunds import ProviderRefundService
+from bot.services.money.reconcile import ReconcileService
+from bot.services.money.refunds import RefundService
+from bot.services.money.stripe_webhooks import StripeWebhookService
+from bot.services.orders.cancellation import CancellationService
+from bot.services.orders.chat import OrderChatService
+from bot.services.orders.delivery import DeliveryService
+from bot.services.orders.disputes import DisputeService
+from bot.services.orders.ordering import OrderService
+from bot.services.orders.reviews import ReviewService
+from bot.services.orders.tips import TipService
+from bot.services.payouts.onboarding import ConnectOnboarding
+from bot.services.payouts.settlement import PayoutService
 from bot.services.ports import UnitOfWorkFactory
-from bot.services.profiles import ProfileService
+from bot.services.profile.profiles import ProfileService
 from bot.services.progress import ProgressStore
-from bot.services.provider_refunds import ProviderRefundService
-from bot.services.refunds import RefundService
-from bot.services.reviews import ReviewService
-from bot.services.saved_searches import SavedSearchService
-from bot.services.stripe_webhooks import StripeWebhookService
-from bot.services.tips import TipService
+from bot.services.requests.briefs import BriefService
+from bot.services.requests.saved_searches import SavedSearchService
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
@@ -101,30 +96,31 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     updates,
     errors,
     start,
-    seller_menu,
-    gig_create,
-    gig_manage,
-    gig_edit,
-    orders,  # before gig_links: it answers the card's Order button
-    tips,  # before payments, which takes every other pre-checkout and successful payment
-    payments,  # before conversation: successful_payment is a private message
-    gig_links,
-    profile,
-    payouts,
+    bot.handlers.gigs.seller_menu,
+    bot.handlers.gigs.create,
+    bot.handlers.gigs.manage,
+    bot.handlers.gigs.edit,
+    bot.handlers.orders.ordering,  # before gigs.links: it answers the card's Order button
+    bot.handlers.orders.tips,  # before orders.payments, which takes every other payment
+    bot.handlers.orders.payments,  # before conversation: successful_payment is a private message
+    bot.handlers.gigs.links,
+    bot.handlers.profile.panel,
+    bot.handlers.payouts.settings,
     scheduler,
-    groups,  # before conversation and fallback: group commands, panel buttons
-    order_buttons,  # after payment (issue 6): buttons, notifications and one module per flow
-    order_notices,
-    delivery,
-    order_view,
-    order_cancel,
-    disputes,
-    reviews,
-    discovery,  # buyers finding gigs (issue 7); its word step is routed by conversation
-    inline,
-    requests,  # buyer requests, custom offers, followed searches (issue 7)
-    offers,
-    saved_searches,
+    bot.handlers.groups.chats,  # before conversation and fallback: group commands, panel buttons
+    bot.handlers.orders.buttons,  # after payment: buttons, notifications and one module per flow
+    bot.handlers.orders.notices,
+    bot.handlers.orders.delivery,
+    bot.handlers.orders.view,
+    bot.handlers.orders.cancel,
+    bot.handlers.orders.disputes,
+    bot.handlers.orders.reviews,
+    bot.handlers.discovery.browse,  # its word step is routed by conversation
+    bot.handlers.discovery.filters,  # the filter panel of browse's result lists
+    bot.handlers.discovery.inline,
+    bot.handlers.requests.post,  # buyer requests, custom offers, followed searches
+    bot.handlers.requests.offers,
+    bot.handlers.requests.saved_searches,
     conversation,
     fallback,
 )

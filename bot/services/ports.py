@@ -19,10 +19,10 @@ from bot.domain.money import Money
 from bot.domain.pricing import OrderRates
 from bot.domain.reconcile import BookedTransaction
 from bot.domain.user import UserProfile
-from bot.services.brief_ports import BriefRepository, SavedSearchRepository
-from bot.services.group_ports import GroupRepository
-from bot.services.journal_ports import InboundUpdateRepository, PaymentJournalRepository
-from bot.services.tip_ports import TipRepository
+from bot.services.groups.ports import GroupRepository
+from bot.services.money.journal_ports import InboundUpdateRepository, PaymentJournalRepository
+from bot.services.orders.tip_ports import TipRepository
+from bot.services.requests.ports import BriefRepository, SavedSearchRepository
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,15 +26,15 @@ from bot.domain.money import Money
 from bot.errors import Conflict, GigBrokerError
 from bot.payments.gateway import PaymentUnavailable
 from bot.payments.webhooks import sign_stripe_payload
-from bot.services.cancellation import CancellationService
-from bot.services.delivery import DeliveryService
-from bot.services.disputes import DisputeService
-from bot.services.orders import OrderService
-from bot.services.payments import PaymentReceived, PaymentService
-from bot.services.payouts import PayoutService
+from bot.services.money.payments import PaymentReceived, PaymentService
+from bot.services.money.refunds import RefundService
+from bot.services.orders.cancellation import CancellationService
+from bot.services.orders.delivery import DeliveryService
+from bot.services.orders.disputes import DisputeService
+from bot.services.orders.ordering import OrderService
+from bot.services.orders.tips import TipPaid, TipService
+from bot.services.payouts.settlement import PayoutService
 from bot.services.ports import OrderRecord
-from bot.services.refunds import RefundService
-from bot.services.tips import TipPaid, TipService
 from tests.chaos.books import ProviderCharge, ProviderRecord
 from tests.chaos.faults import FlakyGateway, FlakyStars, Injector, StarsLedger
 from tests.services.money_world import ADMIN, BUYER, SELLER, WEBHOOK_SECRET, MoneyWorld

@@ -11,13 +11,13 @@ from bot.domain.gig import Category
 from bot.domain.groups import referral_account
 from bot.domain.ledger import payment_received
 from bot.domain.money import Money
-from bot.services.gigs import GigService
-from bot.services.group_broadcast import BroadcastService
-from bot.services.order_access import release_escrow
-from bot.services.orders import OrderService, PlaceOrder
+from bot.services.gigs.catalog import GigService
+from bot.services.groups.broadcast import BroadcastService
+from bot.services.money.refunds import RefundService
+from bot.services.orders.access import release_escrow
+from bot.services.orders.ordering import OrderService, PlaceOrder
 from bot.services.ports import TelegramIdentity
-from bot.services.refunds import RefundService
-from bot.sim import FloodLimits, Group
+from telegram_sim import FloodLimits, Group
 from tests.e2e.group_steps import live_gig, set_up_group
 from tests.harness import Harness
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
-from bot.services.gigs import GigService
-from bot.services.group_broadcast import BroadcastService
+from bot.services.gigs.catalog import GigService
+from bot.services.groups.broadcast import BroadcastService
 from bot.services.ports import ReviewRecord, TelegramIdentity
 from bot.storage.tables import orders
 from tests.e2e.group_steps import live_gig, set_up_group

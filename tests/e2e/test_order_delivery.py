@@ -16,7 +16,7 @@ import pytest
 
 from bot.domain.ledger import escrow_account, seller_payable
 from bot.domain.order import OrderStatus
-from bot.handlers.order_buttons import APPROVE, RESOLVE
+from bot.handlers.orders.buttons import APPROVE, RESOLVE
 from tests.e2e.order_steps import deliver, open_order, paid_order, status, sweep
 from tests.e2e.test_orders import books_balance
 from tests.harness import Harness, start_harness

@@ -20,12 +20,12 @@ from bot.domain.money import Money
 from bot.domain.order import CLOSED_STATUSES, OrderStatus
 from bot.payments.fake_gateway import FakePaymentGateway
 from bot.payments.stars import FakeStarsRefunder
-from bot.services.orders import OrderService, PlaceOrder
-from bot.services.payments import PaymentReceived, PaymentService
-from bot.services.payouts import PayoutService
+from bot.services.money.payments import PaymentReceived, PaymentService
+from bot.services.money.refunds import RefundService
+from bot.services.money.stripe_webhooks import StripeWebhookService
+from bot.services.orders.ordering import OrderService, PlaceOrder
+from bot.services.payouts.settlement import PayoutService
 from bot.services.ports import OrderRecord, TelegramIdentity
-from bot.services.refunds import RefundService
-from bot.services.stripe_webhooks import StripeWebhookService
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory

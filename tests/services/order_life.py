@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.cancellation import CancellationService
-from bot.services.delivery import DeliveryService
-from bot.services.disputes import DisputeService
-from bot.services.order_chat import OrderChatService
+from bot.services.orders.cancellation import CancellationService
+from bot.services.orders.chat import OrderChatService
+from bot.services.orders.delivery import DeliveryService
+from bot.services.orders.disputes import DisputeService
+from bot.services.orders.reviews import ReviewService
+from bot.services.orders.tips import TipService
 from bot.services.ports import OrderRecord
-from bot.services.reviews import ReviewService
-from bot.services.tips import TipService
 from tests.services.money_world import MoneyWorld
 
 TEXT_PART = {"kind": "text", "text": "Here is your logo", "file_id": "", "name": ""}

@@ -13,8 +13,8 @@ from bot.domain.briefs import OfferStatus
 from bot.domain.gig import Category, GigStatus, validate_for_publish
 from bot.errors import NotAllowed, NotFound, ValidationFailed
 from bot.matching.sql_index import SqlSearchIndex
-from bot.services.briefs import EXPIRED, BriefService, MakeOffer, PostBrief
 from bot.services.ports import TelegramIdentity
+from bot.services.requests.briefs import EXPIRED, BriefService, MakeOffer, PostBrief
 from bot.storage.tables import orders
 from tests.services.money_world import BUYER, SELLER, MoneyWorld, gig_draft
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.ledger import EXTERNAL_REFUNDS, PLATFORM_FEES, seller_payable
-from bot.services.tips import TipPaid
+from bot.services.orders.tips import TipPaid
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import FILE_PART, Life
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.payments.webhooks import sign_stripe_payload
 from bot.services.inbox import InboxPruner
-from bot.services.journal import (
+from bot.services.money.journal import (
     ORDER_PAYMENT,
     RETRY_MAX,
     TELEGRAM_REFUND,
@@ -18,17 +18,17 @@ from bot.services.journal import (
     JournalService,
     retry_delay,
 )
-from bot.services.journal_appliers import (
+from bot.services.money.journal_appliers import (
     register_appliers,
     telegram_payment_row,
     telegram_refund_row,
 )
-from bot.services.payments import PaymentService, invoice_payload
+from bot.services.money.payments import PaymentService, invoice_payload
+from bot.services.money.provider_refunds import ProviderRefundService
+from bot.services.money.refunds import RefundService
+from bot.services.money.stripe_webhooks import StripeWebhookService
+from bot.services.orders.tips import TipService, tip_payload
 from bot.services.ports import UnitOfWorkFactory
-from bot.services.provider_refunds import ProviderRefundService
-from bot.services.refunds import RefundService
-from bot.services.stripe_webhooks import StripeWebhookService
-from bot.services.tips import TipService, tip_payload
 from bot.storage.repositories.journal import SqlPaymentJournalRepository
 from tests.fakes.faults import FaultPlan, FaultyUnitOfWorkFactory, connection_lost
 from tests.services.money_world import BUYER, SELLER, WEBHOOK_SECRET, MoneyWorld

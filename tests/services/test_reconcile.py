@@ -15,10 +15,10 @@ import pytest
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.domain.reconcile import MismatchKind
-from bot.ops.reconcile import GRACE, SUSPENSE, ReconcileService, reconcile
 from bot.payments.gateway import PaymentUnavailable
-from bot.services.order_steps import OPS_ALERT
-from bot.services.tips import TipPaid, TipService, tip_payload
+from bot.services.money.reconcile import GRACE, SUSPENSE, ReconcileService, reconcile
+from bot.services.orders.steps import OPS_ALERT
+from bot.services.orders.tips import TipPaid, TipService, tip_payload
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life
 from tests.services.test_payouts_webhooks import completed_order, onboard_seller, signed

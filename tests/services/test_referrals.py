@@ -10,10 +10,10 @@ import pytest
 from bot.domain.groups import ChatStatus, PostKind, referral_account
 from bot.domain.money import Money
 from bot.errors import Conflict, NotAllowed, NotFound
-from bot.services.group_ports import NewGroupPost
-from bot.services.groups import GroupService
-from bot.services.orders import OrderService
-from bot.services.referrals import ReferralService
+from bot.services.groups.ports import NewGroupPost
+from bot.services.groups.referrals import ReferralService
+from bot.services.groups.subscriptions import GroupService
+from bot.services.orders.ordering import OrderService
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life
 

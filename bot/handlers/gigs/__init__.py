@@ -1,0 +1,1 @@
+"""gigs: see docs/architecture.md."""

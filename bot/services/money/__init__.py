@@ -1,0 +1,1 @@
+"""money: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""payouts: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""requests: see docs/architecture.md."""
