@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _since(text: str) -> object:
-    from bot.services.money.reconcile import parse_since
+    from bot.ops.reconcile_command import parse_since
 
     try:
         return parse_since(text)
@@ -77,7 +77,7 @@ def _since(text: str) -> object:
 def _reconcile(settings: Settings, since: object) -> int:
     from datetime import datetime
 
-    from bot.services.money.reconcile import run_command
+    from bot.ops.reconcile_command import run_command
 
     return asyncio.run(
         run_command(settings, since if isinstance(since, datetime) else None)

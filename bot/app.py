@@ -100,7 +100,7 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     bot.handlers.gigs.create,
     bot.handlers.gigs.manage,
     bot.handlers.gigs.edit,
-    bot.handlers.orders.ordering,  # before gigs.links: it answers the card's Order button
+    bot.handlers.orders.ordering,
     bot.handlers.orders.tips,  # before orders.payments, which takes every other payment
     bot.handlers.orders.payments,  # before conversation: successful_payment is a private message
     bot.handlers.gigs.links,
@@ -238,7 +238,7 @@ def _money_services(deps: Deps, stars: StarsRefunder) -> None:
 
 
 def _after_payment_services(deps: Deps, refunds: RefundService) -> None:
-    """Delivery to review (issue 6): each service on the same unit of work and clock."""
+    """Delivery to review: each service on the same unit of work and clock."""
     uow, clock, settings = deps.uow, deps.clock, deps.settings
     deps.services[DeliveryService] = DeliveryService(uow, clock, settings)
     deps.services[CancellationService] = CancellationService(uow, clock, settings, refunds)
@@ -258,7 +258,7 @@ def _reconcile_service(deps: Deps, bot: Bot) -> ReconcileService:
 
 
 def _request_services(deps: Deps, index: SqlSearchIndex) -> None:
-    """Buyer requests with custom offers, and followed searches (issue 7): both match through
+    """Buyer requests with custom offers, and followed searches: both match through
     the search index; accepted offers become orders through the order service."""
     deps.services[BriefService] = BriefService(
         deps.uow,

@@ -181,7 +181,7 @@ ACTS: Sequence[Act] = (
     act_create_gig,
     act_group_broadcast,
     act_order_and_pay,
-    act_delivery_and_revision,  # bot/demo/orders.py (issue 6)
+    act_delivery_and_revision,  # bot/demo/orders.py
     act_approval_and_reviews,
     act_payout,
     act_reconcile,  # bot/demo/reconcile.py

@@ -183,7 +183,7 @@ class UnitOfWork(Protocol):
     stripe_events: StripeEventRepository
     groups: GroupRepository
     reviews: ReviewRepository
-    briefs: BriefRepository  # buyer requests and custom offers (issue 7)
+    briefs: BriefRepository  # buyer requests and custom offers
     saved_searches: SavedSearchRepository
     journal: PaymentJournalRepository  # incoming money events, stored before they are applied
     inbox: InboundUpdateRepository  # polling mode: updates stored before they are confirmed
@@ -204,7 +204,7 @@ class UnitOfWorkFactory(Protocol):
 
 
 # ---------------------------------------------------------------------------------------------
-# orders, their events, the ledger and Stripe events (issue 5)
+# orders, their events, the ledger and Stripe events
 # ---------------------------------------------------------------------------------------------
 
 
@@ -278,7 +278,7 @@ class OrderRecord:
     seller_commission_bps: int
     referral_bps: int
     small_order_threshold_minor: int | None
-    # A pending mutual cancellation and a seller's pending request for more days (issue 6).
+    # A pending mutual cancellation and a seller's pending request for more days.
     cancel_requested_by: int | None = None
     cancel_requested_at: datetime | None = None
     extension_days: int | None = None

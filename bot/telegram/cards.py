@@ -18,9 +18,7 @@ from bot.i18n.catalogs import Translator
 from bot.services.gigs.catalog import GigCard
 from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape
 
-#: A buyer's "Order" button on a gig card.
-#: PLACEHOLDER: the orders issue wires this action (see bot/handlers/gigs/links.py, which answers
-#: it with "ordering opens soon" until then); keep the prefix and fields when wiring it.
+#: A buyer's "Order" button on a gig card; bot/handlers/orders/ordering.py answers it.
 ORDER_GIG = action("order", gig=int)
 #: "More like this" under a gig card: a list of similar live gigs (page). Declared here, next to
 #: the card, so every card's buyer buttons carry it; bot/handlers/discovery/browse.py answers it.

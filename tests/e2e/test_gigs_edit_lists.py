@@ -1,4 +1,4 @@
-"""Editing a live gig's extras and requirement questions (issue 4): added, changed and removed
+"""Editing a live gig's extras and requirement questions: added, changed and removed
 from the edit menu with the creation rules, while an order placed before keeps its snapshot."""
 
 from __future__ import annotations

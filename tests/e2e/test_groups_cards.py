@@ -1,4 +1,4 @@
-"""Group posts show the same card as everywhere (issue 8): the seller's rating, review count and
+"""Group posts show the same card as everywhere: the seller's rating, review count and
 level come from `card_for`, the one card builder."""
 
 from __future__ import annotations

@@ -4,13 +4,37 @@ bot's `TelegramStarsLedger` reading every page through python-telegram-bot."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
+import aiohttp
+import pytest
 from telegram import Bot
 
 from bot.telegram.stars import PAGE, TelegramStarsLedger
-from telegram_sim import Person, SimServer
-from telegram_sim.tests.conftest import Api
+from telegram_sim import FloodLimits, Person, SimServer
+from telegram_sim.tests.conftest import Api, FakeClock
 from telegram_sim.tests.test_payments import STARS
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimServer]:
+    """The simulator as its own tests run it (see telegram_sim/tests/conftest.py)."""
+    server = SimServer(
+        flood_limits=FloodLimits.off(),
+        clock=FakeClock(),
+        pre_checkout_timeout=0.2,
+        webhook_retry_delay=0.05,
+        long_poll_cap=0.05,
+    )
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def api(sim: SimServer) -> AsyncIterator[Api]:
+    async with aiohttp.ClientSession() as session:
+        yield Api(session, sim)
 
 
 async def answer(api: Api, payload: str) -> None:

@@ -138,7 +138,7 @@ def results(
 
 
 def _follow(_: Translator, pack: PageLink) -> list[tuple[Button, ...]]:
-    """The Follow button under words and under one category (issue 7), even when empty."""
+    """The Follow button under words and under one category, even when empty."""
     if pack.kind == "words":
         return [(follow_button(_, FOLLOW_WORDS),)]
     if pack.kind == "browse" and pack.value != ALL:

@@ -7,15 +7,14 @@ or deleted gig is refused by the service with a message saying so (through the e
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.errors import NotFound
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.gigs.panel import panel
-from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.replies import identity, reply
 from bot.services.gigs.catalog import GigService
 from bot.services.groups.subscriptions import GroupService
-from bot.telegram.cards import ORDER_GIG, buyer_buttons, gig_card
+from bot.telegram.cards import buyer_buttons, gig_card
 from bot.telegram.group_posts import parse_gig_start
 
 DEEP_LINK_PREFIX = "gig"
@@ -37,15 +36,6 @@ async def open_gig(update: Update, context: AnyContext, rest: str) -> None:
     await reply(update, context, gig_card(_, card, buyer_buttons(_, card)))
 
 
-async def order_placeholder(update: Update, context: AnyContext) -> None:
-    """PLACEHOLDER until the orders issue wires ORDER_GIG (replace this handler, keep the data)."""
-    _ = translator(update, context)
-    ORDER_GIG.unpack((update.callback_query.data if update.callback_query else "") or "")
-    await acknowledge(update, _("Ordering opens soon. Please check back later."))
-
-
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
     dependencies.deep_links[DEEP_LINK_PREFIX] = open_gig
-    dependencies.callbacks.register(ORDER_GIG)
-    app.add_handler(CallbackQueryHandler(order_placeholder, pattern=ORDER_GIG.pattern))

@@ -338,11 +338,10 @@ async def send_invoice(update: Update, context: AnyContext, order: OrderRecord) 
 
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
-    for callback in (PACKAGE, EXTRA, EXTRAS_DONE, CHOICE, SKIP, CONFIRM):
+    # ORDER_GIG is declared beside the gig card (every card carries it); this flow answers it.
+    for callback in (ORDER_GIG, PACKAGE, EXTRA, EXTRAS_DONE, CHOICE, SKIP, CONFIRM):
         dependencies.callbacks.register(callback)
     dependencies.steps[FLOW] = answer_step
-    # ORDER_GIG is declared and registered by the gig card's module; this flow answers it
-    # (it comes before that module in HANDLER_MODULES, so it wins over the placeholder).
     app.add_handler(CallbackQueryHandler(start_order, pattern=ORDER_GIG.pattern))
     app.add_handler(CallbackQueryHandler(choose_package, pattern=PACKAGE.pattern))
     app.add_handler(CallbackQueryHandler(toggle_extra, pattern=EXTRA.pattern))

@@ -90,7 +90,7 @@ class GigCard:
     spec: GigSpec
     seller: UserProfile
     level: str = N_("New seller")
-    #: Buyers' reviews of this gig: plain average of the stars and how many (issue 6).
+    #: Buyers' reviews of this gig: plain average of the stars and how many.
     rating_average: float = 0.0
     rating_count: int = 0
     #: The stored gig's version the card shows (0 for a draft), so a button made from this

@@ -24,12 +24,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.ledger import (
     EXTERNAL_REFUNDS,
     Entry,
@@ -59,7 +58,6 @@ from bot.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-Print = Callable[[str], None]
 
 #: History read before `since`, so that an object and its booking a little apart in time still
 #: meet (a payment booked just after the window opened for a charge made just before).
@@ -470,65 +468,3 @@ def _order_of(payload: str) -> int | None:
         return parse_payload(payload)
     except NotFound:
         return None
-
-
-# ---------------------------------------------------------------------------------------------
-# the command line: `python -m bot reconcile [--since DATE]`
-# ---------------------------------------------------------------------------------------------
-
-EXIT_CLEAN, EXIT_MISMATCHES, EXIT_CANNOT = 0, 1, 2
-
-
-def parse_since(text: str) -> datetime:
-    """`2026-12-01` (midnight UTC) or an ISO date-time (UTC unless it names its offset)."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD or an ISO date-time)") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-async def run_command(settings: Settings, since: datetime | None, out: Print = print) -> int:
-    """Reconcile the configured database against the configured providers; print each
-    mismatch and the summary line; 0 when clean, 1 on mismatches, 2 when a provider or the
-    database could not be read."""
-    from sqlalchemy.exc import SQLAlchemyError
-    from telegram import Bot
-
-    from bot.payments.stripe_gateway import StripeGateway
-    from bot.storage.db import create_engine
-    from bot.storage.uow import SqlUnitOfWorkFactory
-    from bot.telegram.stars import TelegramStarsLedger
-
-    engine = create_engine(settings.database_url)
-    gateway: StripeGateway | None = None
-    bot: Bot | None = None
-    try:
-        if settings.stripe_secret_key is not None:
-            gateway = StripeGateway(
-                settings.stripe_secret_key.get_secret_value(), api_base=settings.stripe_api_base
-            )
-        else:
-            out("stripe: not checked (STRIPE_SECRET_KEY is not set)")
-        if settings.token:
-            base = (settings.telegram_api_base_url or "https://api.telegram.org").rstrip("/")
-            bot = Bot(settings.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
-        else:
-            out("stars: not checked (BOT_TOKEN is not set)")
-        stars = TelegramStarsLedger(bot) if bot is not None else None
-        report = await reconcile(SqlUnitOfWorkFactory(engine), gateway, stars, since)
-    except PaymentError as exc:
-        out(f"reconcile: a provider could not be listed: {exc}")
-        return EXIT_CANNOT
-    except SQLAlchemyError as exc:
-        out(f"reconcile: the database could not be read ({type(exc).__name__}); is it migrated?")
-        return EXIT_CANNOT
-    finally:
-        if gateway is not None:
-            await gateway.close()
-        if bot is not None:
-            await bot.shutdown()
-        await engine.dispose()
-    for line in report.lines():
-        out(line)
-    return EXIT_CLEAN if report.clean else EXIT_MISMATCHES

@@ -127,7 +127,7 @@ class PlaceOrder:
 
 @dataclass(frozen=True)
 class CustomTerms:
-    """A freelancer's custom offer (issue 7): one package built from its price and days."""
+    """A freelancer's custom offer: one package built from its price and days."""
 
     offer_id: int
     request_id: int
