@@ -3,6 +3,8 @@
 * Nothing below the handlers (services, domain, storage, payments, matching, i18n and the
   small kernel modules) imports python-telegram-bot: the use cases run without Telegram.
 * The domain imports nothing of the project but the errors and the text markers.
+* Services never see the whole `Settings` (bot.config): each takes a small config of the
+  values it uses, filled by the composition root.
 * No import cycles among the modules of `bot` (every import counts, also those inside a
   function or under TYPE_CHECKING: a cycle hidden there is still a knot for the reader).
 * The product never imports the simulator, except the demo, which drives it; the simulator
@@ -100,6 +102,15 @@ def test_the_domain_imports_only_errors_and_text_markers() -> None:
         if _within(module, ("bot.domain",))
     }
     assert {m: i for m, i in offenders.items() if i} == {}
+
+
+def test_services_take_narrow_configs_not_the_settings() -> None:
+    offenders = sorted(
+        module
+        for module, imported in _edges("bot").items()
+        if _within(module, ("bot.services",)) and "bot.config" in imported
+    )
+    assert offenders == []
 
 
 def test_the_product_imports_the_simulator_only_in_the_demo() -> None:

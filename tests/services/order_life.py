@@ -1,4 +1,4 @@
-"""Helpers for after-payment service tests: the issue-6 services wired on a `MoneyWorld`."""
+"""Helpers for after-payment service tests: delivery to review, as a `MoneyWorld` wires them."""
 
 from __future__ import annotations
 
@@ -29,15 +29,15 @@ class Life:
 
     @classmethod
     def of(cls, world: MoneyWorld) -> Life:
-        args = (world.uow, world.clock, world.settings)
+        of = world.services.of
         return cls(
             world,
-            DeliveryService(*args),
-            CancellationService(*args, world.refunds),
-            DisputeService(*args, world.refunds),
-            ReviewService(*args),
-            OrderChatService(*args),
-            TipService(*args),
+            of(DeliveryService),
+            of(CancellationService),
+            of(DisputeService),
+            of(ReviewService),
+            of(OrderChatService),
+            of(TipService),
         )
 
     async def paid(self, currency: str = "USD", key: str = "k1") -> OrderRecord:

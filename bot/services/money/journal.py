@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.errors import GigBrokerError
 from bot.i18n.markers import N_
 from bot.services.money.journal_ports import JournalEntry
@@ -70,11 +70,21 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+@dataclass(frozen=True)
+class JournalConfig:
+    """What the payment journal needs of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: operators: they get the alerts and may act as one
+    admin_ids: tuple[int, ...]
+    #: failed applications of a row before operators hear of it
+    journal_alert_after: int
+
+
 class JournalService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: JournalConfig) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
         self._appliers: dict[str, Applier] = {}
 
     def register(self, kind: str, applier: Applier) -> None:
@@ -165,12 +175,12 @@ class JournalService:
                     entry.id, describe(error), now + retry_delay(entry.attempts + 1)
                 )
                 if (
-                    attempts >= self._settings.journal_alert_after
+                    attempts >= self._config.journal_alert_after
                     and await uow.journal.mark_alerted(entry.id, now)
                 ):
                     await alert_operators(
                         uow,
-                        self._settings.admin_ids,
+                        self._config.admin_ids,
                         now,
                         N_(
                             "Money event #{entry} ({kind} {external_id}, received {received}) "

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.gig import GigStatus
 from bot.domain.ledger import (
     duplicate_payment,
@@ -72,22 +71,32 @@ def invoice_payload(order_id: int) -> str:
     return f"order:{order_id}"
 
 
+@dataclass(frozen=True)
+class PaymentConfig:
+    """What payments need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: operators: they get the alerts and may act as one
+    admin_ids: tuple[int, ...]
+    #: how long a seller may decline a paid order
+    seller_decline_window: timedelta
+
+
 class PaymentService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        settings: Settings,
+        config: PaymentConfig,
         refunds: RefundService,
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
         self._refunds = refunds
 
     @property
     def _admins(self) -> Sequence[int]:
-        return self._settings.admin_ids
+        return self._config.admin_ids
 
     async def check_pre_checkout(
         self, order_id: int, buyer_id: int, total_minor: int, currency: str
@@ -169,7 +178,7 @@ class PaymentService:
                     actor_user_id=paid.buyer_id,
                     data={"charge": paid.telegram_charge_id},
                     due_at=now + _days(order.delivery_days),
-                    decline_until=now + self._settings.seller_decline_window,
+                    decline_until=now + self._config.seller_decline_window,
                     **charge_fields,
                 )
                 due_at = (now + _days(order.delivery_days)).isoformat()
@@ -180,7 +189,7 @@ class PaymentService:
                         order,
                         answers=_answers_for_seller(order.snapshot, order.answers),
                         due_at=due_at,
-                        decline_until=(now + self._settings.seller_decline_window).isoformat(),
+                        decline_until=(now + self._config.seller_decline_window).isoformat(),
                     ),
                     now,
                 )

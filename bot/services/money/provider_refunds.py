@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.i18n.markers import N_
@@ -28,11 +27,19 @@ class RefundSeen:
     amount_minor: int
 
 
+@dataclass(frozen=True)
+class ProviderRefundConfig:
+    """What refunds Telegram reports need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: operators: they get the alerts and may act as one
+    admin_ids: tuple[int, ...]
+
+
 class ProviderRefundService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: ProviderRefundConfig) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
 
     async def seen(self, refund: RefundSeen) -> bool:
         """Note a refund Telegram reports; True when operators were asked to review it."""
@@ -53,7 +60,7 @@ class ProviderRefundService:
                     "is {status}, not cancelled; please review."
                 )
             await alert_operators(
-                uow, self._settings.admin_ids, now, message,
+                uow, self._config.admin_ids, now, message,
                 f"tgrefund:{refund.telegram_charge_id}",
                 charge=refund.telegram_charge_id, amount=amount,
                 order_id=order.id if order else "?", status=order.status if order else "?",

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import SecretStr
+
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.ledger import escrow_account, refund, stripe_ref
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
@@ -52,22 +54,32 @@ def event_payload(event: StripeEvent) -> Mapping[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class StripeWebhookConfig:
+    """What Stripe webhooks need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: operators: they get the alerts and may act as one
+    admin_ids: tuple[int, ...]
+    #: the signing secret; None: webhooks are off
+    stripe_webhook_secret: SecretStr | None
+
+
 class StripeWebhookService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        settings: Settings,
+        config: StripeWebhookConfig,
         journal: JournalService | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
         self._journal = journal
 
     async def handle(self, payload: bytes, signature: str | None, now: int | None = None) -> int:
         """Verify and apply one webhook request; the HTTP status to answer with."""
-        secret = self._settings.stripe_webhook_secret
+        secret = self._config.stripe_webhook_secret
         try:
             event = verify_stripe_event(
                 payload,
@@ -225,7 +237,7 @@ class StripeWebhookService:
     ) -> None:
         await alert_operators(
             uow,
-            self._settings.admin_ids,
+            self._config.admin_ids,
             self._clock.now(),
             message,
             f"stripe:{event.id}",

@@ -13,10 +13,10 @@ provider accepted it, and a refund that fails is retried by the refund sweep.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.errors import Conflict, NotAllowed, TransitionRefused, ValidationFailed
 from bot.i18n.markers import N_
@@ -33,13 +33,25 @@ EXTENSION_DAYS = (1, 2, 3, 7)
 CANCELLABLE = (OrderStatus.in_progress, OrderStatus.delivered)
 
 
+@dataclass(frozen=True)
+class CancellationConfig:
+    """What cancellation needs of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: how long a cancellation request waits for the other side
+    mutual_cancel_timeout: timedelta
+
+
 class CancellationService:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings, refunds: RefundService
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        config: CancellationConfig,
+        refunds: RefundService,
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
         self._refunds = refunds
 
     async def buyer_cancel(self, order_id: int, buyer_id: int, late: bool) -> OrderRecord:
@@ -74,7 +86,7 @@ class CancellationService:
                 uow, order, "cancel_request", actor, now, actor_user_id=user_id,
                 cancel_requested_by=user_id, cancel_requested_at=now,
             )  # fmt: skip
-            deadline = now + self._settings.mutual_cancel_timeout
+            deadline = now + self._config.mutual_cancel_timeout
             await uow.outbox.add(
                 notify(
                     other_party(order, user_id),
@@ -129,7 +141,7 @@ class CancellationService:
     async def mutual_cancel_due(self) -> int:
         """Sweep: a cancellation request nobody answered within the timeout is accepted."""
         now = self._clock.now()
-        limit = now - self._settings.mutual_cancel_timeout
+        limit = now - self._config.mutual_cancel_timeout
         async with self._uow(read_only=True) as uow:
             due = await uow.orders.due(
                 [s.value for s in OrderStatus], "cancel_requested_at", limit, SWEEP_BATCH

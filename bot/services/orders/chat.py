@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.contact_masking import mask_contact_details
 from bot.domain.order import CLOSED_STATUSES, Actor, OrderEvent, OrderStatus, allowed_events
 from bot.errors import NotFound, TransitionRefused, ValidationFailed
@@ -57,11 +56,19 @@ class OrderView:
     timezone: str
 
 
+@dataclass(frozen=True)
+class OrderChatConfig:
+    """What the order chat needs of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: hide e-mails, phones and handles in messages
+    mask_contact_details: bool
+
+
 class OrderChatService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: OrderChatConfig) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
 
     async def relay(
         self,
@@ -78,7 +85,7 @@ class OrderChatService:
             raise ValidationFailed(N_("Please send text, a photo or a file."))
         now = self._clock.now()
         masked_count = 0
-        if self._settings.mask_contact_details and text:
+        if self._config.mask_contact_details and text:
             masked = mask_contact_details(text)
             text, masked_count = masked.text, masked.hidden
         text = text[:MAX_PART_TEXT]

@@ -11,11 +11,11 @@ version check refuses the second).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.order import Actor, OrderEvent, OrderStatus, transition
 from bot.errors import Conflict, NotAllowed, NotFound, TransitionRefused, ValidationFailed
 from bot.i18n.markers import N_
@@ -41,11 +41,21 @@ def check_reason(reason: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """What delivery and completion need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: a delivery the buyer leaves unanswered completes after this
+    auto_complete_after: timedelta
+    #: money of a completed order clears for payout after this
+    clearance_period: timedelta
+
+
 class DeliveryService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: DeliveryConfig) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
 
     async def start_work(self, order_id: int, seller_id: int) -> OrderRecord:
         """The seller opens the delivery: from now the buyer can no longer cancel unilaterally."""
@@ -76,7 +86,7 @@ class DeliveryService:
             if actor is not Actor.seller:
                 raise NotAllowed(N_("Only the seller delivers this order."))
             number = order.revisions_used + 1
-            auto_at = now + self._settings.auto_complete_after
+            auto_at = now + self._config.auto_complete_after
             await move(
                 uow,
                 order,
@@ -199,7 +209,7 @@ class DeliveryService:
                 order,
                 net_minor=net.amount_minor,
                 automatic=automatic,
-                clears_at=(now + self._settings.clearance_period).isoformat(),
+                clears_at=(now + self._config.clearance_period).isoformat(),
             ),
             now,
         )

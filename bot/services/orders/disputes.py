@@ -15,10 +15,10 @@ transaction plus a message to both sides:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.ledger import split, stripe_ref
 from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.domain.pricing import MAX_BPS, split_amounts
@@ -38,17 +38,25 @@ from bot.services.orders.steps import alert_operators, move, notify
 from bot.services.ports import OrderRecord, UnitOfWork, UnitOfWorkFactory
 
 
+@dataclass(frozen=True)
+class DisputeConfig:
+    """What disputes need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: operators: they get the alerts and may act as one
+    admin_ids: tuple[int, ...]
+
+
 class DisputeService:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings, refunds: RefundService
+        self, uow: UnitOfWorkFactory, clock: Clock, config: DisputeConfig, refunds: RefundService
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
         self._refunds = refunds
 
     def _check_operator(self, user_id: int) -> None:
-        if user_id not in self._settings.admin_ids:
+        if user_id not in self._config.admin_ids:
             raise NotAllowed(N_("Only the marketplace's operators can resolve a dispute."))
 
     async def open_dispute(
@@ -76,7 +84,7 @@ class DisputeService:
                 now,
             )  # fmt: skip
             history = history_lines(await uow.order_events.for_order(order.id))
-            for admin_id in self._settings.admin_ids:
+            for admin_id in self._config.admin_ids:
                 for index, part in enumerate(parts):
                     await uow.outbox.add(
                         notify(
@@ -160,7 +168,7 @@ class DisputeService:
                 # Commit the alert, then refuse: raising here would roll the alert back.
                 if parts.buyer_refund.amount_minor > 0 and not await uow.ledger.has(key):
                     await alert_operators(
-                        uow, self._settings.admin_ids, now,
+                        uow, self._config.admin_ids, now,
                         N_(
                             "Order #{order_id}: {amount} was refunded to the buyer at Stripe "
                             "for a split (key {key}), but the dispute had been resolved "

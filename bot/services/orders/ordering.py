@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.gig import Extra, GigSpec, GigStatus, Package, PackageTier, RequirementKind
 from bot.domain.money import STARS, Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
@@ -37,16 +37,16 @@ from bot.services.ports import (
 SWEEP_BATCH = 100
 
 
-def fee_policy(settings: Settings) -> FeePolicy:
-    """The marketplace's rates from settings (the small-order fee is in the main currency).
+def fee_policy(config: OrderConfig) -> FeePolicy:
+    """The marketplace's rates from the configuration (the small-order fee is in the main currency).
 
     Only new orders are priced with it: each order freezes its `OrderRates` when placed."""
     return FeePolicy(
-        buyer_fee_bps=settings.buyer_fee_bps,
-        seller_commission_bps=settings.seller_commission_bps,
-        small_order_fee=Money(settings.small_order_fee_minor, settings.currency),
-        small_order_threshold=Money(settings.small_order_threshold_minor, settings.currency),
-        referral_bps=settings.group_referral_bps,
+        buyer_fee_bps=config.buyer_fee_bps,
+        seller_commission_bps=config.seller_commission_bps,
+        small_order_fee=Money(config.small_order_fee_minor, config.currency),
+        small_order_threshold=Money(config.small_order_threshold_minor, config.currency),
+        referral_bps=config.group_referral_bps,
     )
 
 
@@ -148,18 +148,40 @@ class CustomTerms:
         return Quote(package, (), breakdown, self.delivery_days, None)
 
 
+@dataclass(frozen=True)
+class OrderConfig:
+    """What ordering needs of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: the card rail's currency
+    currency: str
+    #: the rails buyers may pay by
+    payment_rails: tuple[str, ...]
+    #: an unpaid order expires after this
+    invoice_ttl: timedelta
+    #: the buyer's service fee, basis points
+    buyer_fee_bps: int
+    #: the marketplace's commission, basis points
+    seller_commission_bps: int
+    #: the flat fee of a small order, in `currency`
+    small_order_fee_minor: int
+    #: below this subtotal the small-order fee applies
+    small_order_threshold_minor: int
+    #: a group's share when the order came from its post
+    group_referral_bps: int
+
+
 class OrderService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        settings: Settings,
+        config: OrderConfig,
         refunds: RefundService,
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
-        self._policy = fee_policy(settings)
+        self._config = config
+        self._policy = fee_policy(config)
         self._refunds = refunds
 
     @property
@@ -194,7 +216,7 @@ class OrderService:
         if buyer is not None and buyer.is_blocked:
             raise NotAllowed(N_("Your account cannot place orders."))
         rail = rail_for(gig.spec.currency)
-        if rail not in self._settings.payment_rails:
+        if rail not in self._config.payment_rails:
             raise NotAllowed(N_("This marketplace does not take this kind of payment."))
         if request.custom is None:
             chosen = quote(gig.spec, request.tier, request.extras, self._policy)
@@ -229,7 +251,7 @@ class OrderService:
                 revisions_allowed=chosen.revisions,
                 confirm_key=request.confirm_key,
                 created_at=now,
-                expires_at=now + self._settings.invoice_ttl,
+                expires_at=now + self._config.invoice_ttl,
                 buyer_fee_bps=rates.buyer_fee_bps,
                 seller_commission_bps=rates.seller_commission_bps,
                 referral_bps=rates.referral_bps,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.levels import SellerLevel, level_of
 from bot.domain.limits import validate_review_comment
 from bot.domain.order import Actor, OrderStatus
@@ -36,11 +35,19 @@ class GigRating:
     count: int
 
 
+@dataclass(frozen=True)
+class ReviewConfig:
+    """What reviews need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: how long after closing an order either side may review
+    review_window: timedelta
+
+
 class ReviewService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: ReviewConfig) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
 
     async def leave(self, order_id: int, author_id: int, rating: int, comment: str = "") -> bool:
         """Store the author's review of the other side; False when they already did."""
@@ -52,7 +59,7 @@ class ReviewService:
             order, actor = await load_for(uow, order_id, author_id)
             if order.status not in REVIEWABLE or order.closed_at is None:
                 raise TransitionRefused(N_("Only a completed order can be reviewed."))
-            if now > order.closed_at + self._settings.review_window:
+            if now > order.closed_at + self._config.review_window:
                 raise TransitionRefused(N_("The time to review this order has passed."))
             subject = other_party(order, author_id)
             stored = await uow.reviews.add(
@@ -87,7 +94,7 @@ class ReviewService:
         """Sweep: one reminder, a day before the review window closes, to whoever has not
         reviewed yet. Orders whose window closed are simply no longer reviewable."""
         now = self._clock.now()
-        window = self._settings.review_window
+        window = self._config.review_window
         sent = 0
         async with self._uow() as uow:
             due = await uow.orders.due(

@@ -21,7 +21,6 @@ import hashlib
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.ledger import external_source_for, payment_ref, tip_received
 from bot.domain.money import Money
 from bot.domain.order import Actor, OrderStatus
@@ -71,11 +70,19 @@ class TipChoice:
     high: Money
 
 
+@dataclass(frozen=True)
+class TipConfig:
+    """What tips need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: operators: they get the alerts and may act as one
+    admin_ids: tuple[int, ...]
+
+
 class TipService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: TipConfig) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
 
     async def choice(self, order_id: int, buyer_id: int) -> TipChoice:
         """The offers for the buyer of a completed order; refused for anyone else."""
@@ -122,7 +129,7 @@ class TipService:
             if order is None or order.currency != paid.currency:
                 # The money arrived with nowhere sensible to go: a human refunds it.
                 await alert_operators(
-                    uow, self._settings.admin_ids, now,
+                    uow, self._config.admin_ids, now,
                     N_("Payment {charge} for order #{order_id} has no order to go to; refund it."),
                     f"orphan:{paid.telegram_charge_id}",
                     charge=paid.telegram_charge_id, order_id=paid.order_id,

@@ -25,9 +25,9 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.ledger import (
     EXTERNAL_STARS,
     LedgerTransaction,
@@ -118,24 +118,34 @@ class Owed:
     seller: UserProfile | None = None
 
 
+@dataclass(frozen=True)
+class PayoutConfig:
+    """What payouts need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: operators: they get the alerts and may act as one
+    admin_ids: tuple[int, ...]
+    #: completed orders are paid out after this
+    clearance_period: timedelta
+
+
 class PayoutService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        settings: Settings,
+        config: PayoutConfig,
         gateway: PaymentGateway | None,
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._settings = settings
+        self._config = config
         self._gateway = gateway
 
     async def pay_due(self) -> int:
         """Sweep: transfer cleared card earnings to onboarded sellers; returns how many."""
         if self._gateway is None:
             return 0
-        cleared_before = self._clock.now() - self._settings.clearance_period
+        cleared_before = self._clock.now() - self._config.clearance_period
         async with self._uow(read_only=True) as uow:
             due = await uow.orders.awaiting_payout(cleared_before, SWEEP_BATCH)
             tips_due = await uow.tips.awaiting_payout(cleared_before, SWEEP_BATCH)
@@ -197,7 +207,7 @@ class PayoutService:
                 log.error("tip %s settled by hand while transfer %s paid it", tip_id, result)
                 await alert_operators(
                     uow,
-                    self._settings.admin_ids,
+                    self._config.admin_ids,
                     now,
                     N_(
                         "A tip on order #{order_id} was paid twice: settled by hand and sent by "
@@ -229,7 +239,7 @@ class PayoutService:
             await uow.tips.set_payout_error(tip.id, error)
             await alert_operators(
                 uow,
-                self._settings.admin_ids,
+                self._config.admin_ids,
                 self._clock.now(),
                 N_("Payout of a tip on order #{order_id} was refused by the provider: {error}"),
                 f"tip-payout:{tip.id}",
@@ -299,7 +309,7 @@ class PayoutService:
                 )
                 await alert_operators(
                     uow,
-                    self._settings.admin_ids,
+                    self._config.admin_ids,
                     now,
                     N_(
                         "Order #{order_id} was paid twice: settled by hand and sent by Stripe "
@@ -333,7 +343,7 @@ class PayoutService:
         async with self._uow() as uow:
             await alert_operators(
                 uow,
-                self._settings.admin_ids,
+                self._config.admin_ids,
                 self._clock.now(),
                 N_(
                     "Order #{order_id} was not paid out: its {amount} is more than the seller's "
@@ -354,7 +364,7 @@ class PayoutService:
             await uow.orders.update(order_id, order.version, payout_error=error[:1000])
             await alert_operators(
                 uow,
-                self._settings.admin_ids,
+                self._config.admin_ids,
                 now,
                 N_("Payout of order #{order_id} was refused by the provider: {error}"),
                 f"payout:{order_id}",
@@ -363,7 +373,7 @@ class PayoutService:
             )
 
     def _check_operator(self, user_id: int) -> None:
-        if user_id not in self._settings.admin_ids:
+        if user_id not in self._config.admin_ids:
             raise NotAllowed()
 
     async def owed(self, operator_id: int) -> Sequence[Owed]:

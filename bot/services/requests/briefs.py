@@ -13,11 +13,10 @@ by the scheduler's sweep; an expired request refuses offers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.briefs import (
     BriefStatus,
     OfferStatus,
@@ -87,20 +86,32 @@ class OfferForm:
     currency: str
 
 
+@dataclass(frozen=True)
+class BriefConfig:
+    """What buyer requests need of the settings (filled by `bot.bootstrap.config_of`)."""
+
+    #: requests' budgets are in this currency
+    currency: str
+    #: how many freelancers one request reaches
+    request_max_sellers: int
+    #: how long a request stays open
+    request_ttl: timedelta
+
+
 class BriefService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         index: SearchIndex,
         clock: Clock,
-        settings: Settings,
+        config: BriefConfig,
         orders: OrderService,
         limits: GigLimits = DEFAULT_LIMITS,
     ) -> None:
         self._uow = uow
         self._index = index
         self._clock = clock
-        self._settings = settings
+        self._config = config
         self._orders = orders
         self._limits = limits
 
@@ -111,7 +122,7 @@ class BriefService:
     @property
     def currency(self) -> str:
         """Budgets are in the marketplace's default currency."""
-        return self._settings.currency
+        return self._config.currency
 
     # -- buyers ---------------------------------------------------------------------------------
 
@@ -124,7 +135,7 @@ class BriefService:
                 N_("Please pick one of the categories."), field="category"
             ) from None
         text = validate_brief_text(request.text)
-        currency = self._settings.currency
+        currency = self._config.currency
         validate_price(Money(request.budget_minor, currency), self._limits)
         days = validate_days(request.deadline_days, self._limits)
         matches = await self.match(request.buyer_id, category, text)  # reads outside the write
@@ -142,7 +153,7 @@ class BriefService:
                     deadline_days=days,
                     post_key=request.post_key,
                     created_at=now,
-                    expires_at=now + self._settings.request_ttl,
+                    expires_at=now + self._config.request_ttl,
                 )
             )
             notified = 0
@@ -175,7 +186,7 @@ class BriefService:
                 if gig.seller_id == buyer_id or gig.seller_id in chosen:
                     continue  # never the buyer; one notification per freelancer
                 chosen[gig.seller_id] = gig_id
-                if len(chosen) == self._settings.request_max_sellers:
+                if len(chosen) == self._config.request_max_sellers:
                     break
         return list(chosen.items())
 
