@@ -158,6 +158,7 @@ async def test_dispute_with_evidence_resolved_by_an_operator(shop: Harness) -> N
     harness = shop
     sam, tom, ops = harness.user("sam_seller"), harness.user("tom"), harness.user("ops")
     harness.bot.settings.admin_ids.append(ops.id)
+    await harness.bot.restart()  # ADMIN_IDS is read when the bot starts
     await ops.send("/start")
     await ops.expect("Hi")
     order_id = await paid_order(harness, sam, tom, "XTR")

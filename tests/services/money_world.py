@@ -193,7 +193,7 @@ class MoneyWorld:
         return sorted((m.chat_id, m.kind) for m in due)
 
     async def check_books(self) -> None:
-        """The ledger invariants of DESIGN.md, refined for refunds in flight.
+        """The ledger invariants (docs/architecture.md), refined for refunds in flight.
 
         Every currency sums to zero; no internal account is negative; an open order's escrow
         is what its buyer paid; a closed order's escrow is zero unless its refund is still

@@ -22,7 +22,7 @@ async def balance(world: MoneyWorld, account: str, currency: str = "USD") -> int
 
 def restarted_with(world: MoneyWorld, **settings: object) -> Life:
     """The services as a bot restarted with other settings would build them."""
-    world.settings = world.settings.model_copy(update=settings)
+    world.rewire(**settings)
     return Life.of(world)
 
 

@@ -1,1 +1,1 @@
-"""discovery: see docs/architecture.md."""
+"""Buyers finding gigs in chat: categories, words, filters, paging, and inline mode."""

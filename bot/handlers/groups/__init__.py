@@ -1,1 +1,3 @@
-"""groups: see docs/architecture.md."""
+"""Groups and channels: the bot added or removed, the settings panel, promoting a gig,
+and the operators' referral payouts.
+"""

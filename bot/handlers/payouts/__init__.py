@@ -1,1 +1,1 @@
-"""payouts: see docs/architecture.md."""
+"""Payout settings in chat: Stripe Connect onboarding and whether payouts are on."""

@@ -1,1 +1,1 @@
-"""profile: see docs/architecture.md."""
+"""My profile in chat: what buyers read about a seller and how to change it."""

@@ -1,1 +1,1 @@
-"""requests: see docs/architecture.md."""
+"""Buyer requests in chat: posting one, freelancers' custom offers, followed searches."""

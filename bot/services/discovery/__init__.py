@@ -1,1 +1,1 @@
-"""discovery: see docs/architecture.md."""
+"""Finding gigs: browse, search, similar gigs, and the filters a buyer picks."""

@@ -1,1 +1,1 @@
-"""gigs: see docs/architecture.md."""
+"""Gig use cases: publishing, the guided creation, editing fields and lists, the catalog."""

@@ -1,1 +1,1 @@
-"""groups: see docs/architecture.md."""
+"""Group and channel subscriptions, gig posts in them, and groups' referral balances."""

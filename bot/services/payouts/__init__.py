@@ -1,1 +1,1 @@
-"""payouts: see docs/architecture.md."""
+"""Paying sellers: Connect onboarding, transfers after clearance, Stars settled by hand."""

@@ -1,1 +1,1 @@
-"""profile: see docs/architecture.md."""
+"""The seller profile shown on every gig card."""

@@ -1,1 +1,1 @@
-"""requests: see docs/architecture.md."""
+"""Buyer requests (briefs), custom offers and followed searches, with their ports."""
