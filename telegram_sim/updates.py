@@ -53,10 +53,6 @@ class UpdateQueue:
     allowed_updates: list[str] | None = None
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
-    def update_type(self, update: dict[str, Any]) -> str:
-        """The update's kind: the one key besides update_id."""
-        return next(k for k in update if k != "update_id")
-
     def is_allowed(self, kind: str) -> bool:
         """allowed_updates as Telegram applies it; empty/None means all but the opt-in ones."""
         if not self.allowed_updates:

@@ -18,7 +18,6 @@ from telegram_sim.api_table import METHODS
 from telegram_sim.errors import ApiError, bad_request
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
-_PRIMITIVES = frozenset({"Integer", "Float", "Boolean", "String", "InputFile"})
 
 
 @dataclass(frozen=True)

@@ -286,16 +286,6 @@ class OrderService:
             raise NotAllowed(N_("This gig is paused and cannot be ordered right now."))
         return gig
 
-    async def get_for_party(self, order_id: int, user_id: int) -> OrderRecord:
-        """The order, if `user_id` is its buyer or seller (forged buttons end here)."""
-        async with self._uow(read_only=True) as uow:
-            order = await uow.orders.get(order_id)
-        if order is None:
-            raise NotFound(N_("This order does not exist."))
-        if user_id not in (order.buyer_id, order.seller_id):
-            raise NotAllowed()
-        return order
-
     async def expire_unpaid(self) -> int:
         """Sweep: cancel orders whose invoice was not paid in time. Safe to run anywhere."""
         now = self._clock.now()
