@@ -28,7 +28,7 @@ run: $(STAMP_RUN)
 # every flow again on PostgreSQL (TEST_STORE=postgres, tests/stores.py).
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot tests bench
+	$(BIN)/mypy bot telegram_sim tests bench
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_POSTGRES_DSN" ]; then \
 	  echo "== the whole suite again, every flow on PostgreSQL (TEST_STORE=postgres) =="; \

@@ -20,14 +20,14 @@ import time
 from pathlib import Path
 
 from bot.clock import SystemClock
+from bot.demo.local import LocalBot, local_settings, sqlite_url
 from bot.domain.gig import Category, GigDraft, PackageDraft, PackageTier
 from bot.domain.groups import ChatStatus
 from bot.domain.money import Money
-from bot.local import LocalBot, local_settings, sqlite_url
-from bot.services.gigs import GigService
+from bot.services.gigs.catalog import GigService
 from bot.services.ports import TelegramIdentity
-from bot.sim import FloodLimits, SimServer
-from bot.sim.model import Member
+from telegram_sim import FloodLimits, SimServer
+from telegram_sim.model import Member
 
 GLOBAL_PER_SECOND = 30.0
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -21,8 +21,8 @@ import aiohttp
 from aiohttp import web
 
 from bench.cpu_limit import CpuQuota
-from bot.sim.localstripe import free_port
 from bot.web.server import SECRET_HEADER, TELEGRAM_PATH
+from telegram_sim.localstripe import free_port
 
 STARTUP_S = 60.0
 

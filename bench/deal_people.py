@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sim import BotMessage, Person, SimServer, Tap
-from bot.sim.model import Output
-from bot.sim.payment_sheet import PaymentResult
-from bot.sim.people import ChatHandle, Fragment
+from telegram_sim import BotMessage, Person, SimServer, Tap
+from telegram_sim.model import Output
+from telegram_sim.payment_sheet import PaymentResult
+from telegram_sim.people import ChatHandle, Fragment
 from tests.e2e.gig_steps import publish_simple_gig
 
 EXPECT_TIMEOUT_S = 120.0

@@ -17,7 +17,7 @@ import time
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.sim import FloodLimits, Person, SimServer
+from telegram_sim import FloodLimits, Person, SimServer
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

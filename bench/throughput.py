@@ -57,11 +57,11 @@ from bench.cluster import Replica, RoundRobin
 from bench.cpu_limit import CpuQuota
 from bench.deal_people import Crowd, Load, run_deals, run_echo
 from bot.clock import SystemClock
-from bot.local import LocalBot, local_settings, sqlite_url
-from bot.sim import FloodLimits, SimServer
+from bot.demo.local import LocalBot, local_settings, sqlite_url
 from bot.storage.db import create_engine
 from bot.storage.tables import processed_updates
 from bot.web.server import TELEGRAM_PATH
+from telegram_sim import FloodLimits, SimServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVIDER_TOKEN = "284685063:TEST:bench"

@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _since(text: str) -> object:
-    from bot.ops.reconcile import parse_since
+    from bot.ops.reconcile_command import parse_since
 
     try:
         return parse_since(text)
@@ -77,7 +77,7 @@ def _since(text: str) -> object:
 def _reconcile(settings: Settings, since: object) -> int:
     from datetime import datetime
 
-    from bot.ops.reconcile import run_command
+    from bot.ops.reconcile_command import run_command
 
     return asyncio.run(
         run_command(settings, since if isinstance(since, datetime) else None)
@@ -163,7 +163,7 @@ async def _copy_db(source_url: str, target_url: str) -> int:
 
 
 def _demo() -> int:
-    from bot.demo import play_demo
+    from bot.demo.play import play_demo
 
     return asyncio.run(play_demo())
 

@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     sweep_interval: timedelta = timedelta(seconds=30)
     # Payment journal: operators are alerted once a money event failed to apply this often.
     journal_alert_after: int = Field(5, ge=1, le=1000)
-    # Buyer requests (issue 7): how many freelancers one request reaches, how long it is open.
+    # Buyer requests: how many freelancers one request reaches, how long it is open.
     request_max_sellers: int = Field(5, ge=1, le=50)
     request_ttl: timedelta = timedelta(days=3)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import build_application
+from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.handlers.context import AnyApplication, deps_of
 from bot.ops.logging import configure_logging
@@ -67,7 +67,7 @@ class BotProcess:
 
     async def start(self) -> None:
         settings = self.settings
-        app = build_application(settings, **self._overrides)
+        app = bootstrap(settings, **self._overrides)
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)

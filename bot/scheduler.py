@@ -14,17 +14,17 @@ from datetime import timedelta
 from telegram.ext import ContextTypes
 
 from bot.handlers.context import AnyApplication, Deps, deps_of
-from bot.ops.reconcile import ReconcileService
-from bot.services.briefs import BriefService
-from bot.services.cancellation import CancellationService
-from bot.services.delivery import DeliveryService
 from bot.services.inbox import InboxPruner
-from bot.services.journal import JournalService
-from bot.services.orders import OrderService
-from bot.services.payouts import PayoutService
-from bot.services.refunds import RefundService
-from bot.services.reviews import ReviewService
-from bot.services.saved_searches import SavedSearchService
+from bot.services.money.journal import JournalService
+from bot.services.money.reconcile import ReconcileService
+from bot.services.money.refunds import RefundService
+from bot.services.orders.cancellation import CancellationService
+from bot.services.orders.delivery import DeliveryService
+from bot.services.orders.ordering import OrderService
+from bot.services.orders.reviews import ReviewService
+from bot.services.payouts.settlement import PayoutService
+from bot.services.requests.briefs import BriefService
+from bot.services.requests.saved_searches import SavedSearchService
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.local import LocalBot, local_settings
+from bot.demo.local import LocalBot, local_settings
 from bot.payments.gateway import PaymentGateway
-from bot.sim import BotMessage, FloodLimits, Person, SimServer, Tap
+from telegram_sim import BotMessage, FloodLimits, Person, SimServer, Tap
 from tests.stores import drop_store, new_store
 
 

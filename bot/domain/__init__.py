@@ -1,1 +1,4 @@
-"""domain layer of Gig Broker (see DESIGN.md)."""
+"""The pure rules: money, the ledger, orders' state machine, pricing, limits (no I/O).
+
+The map of the packages is docs/architecture.md.
+"""

@@ -218,11 +218,6 @@ def referral_payout(chat_id: int, amount: Money, key: str, destination: str) -> 
     )
 
 
-def price_bounds(step_index: int) -> int:
-    """The price bound of a button, in major units."""
-    return PRICE_STEPS[max(0, min(step_index, len(PRICE_STEPS) - 1))]
-
-
 def categories_from(values: Iterable[str]) -> frozenset[Category]:
     out: set[Category] = set()
     for value in values:

@@ -1,1 +1,4 @@
-"""handlers layer of Gig Broker (see DESIGN.md)."""
+"""The Telegram side of each feature, one package per feature, and what every flow shares.
+
+The map of the packages is docs/architecture.md.
+"""

@@ -14,7 +14,7 @@ from bot.telegram.messages import Button, OutgoingMessage, escape
 
 MENU = action("menu", item=str)
 SELL, FIND, HELP = "sell", "find", "help"
-REQUEST = "request"  # a buyer request (issue 7)
+REQUEST = "request"  # a buyer request
 
 COMMANDS = (
     ("start", N_("Main menu")),

@@ -38,7 +38,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from bot.clock import Clock
 from bot.handlers.context import AnyApplication, AnyContext, deps
 from bot.ops.log_context import CURRENT_UPDATE
-from bot.services.journal import JournalWriteFailed
+from bot.services.money.journal import JournalWriteFailed
 from bot.services.ports import UnitOfWorkFactory, UpdateClaim
 
 FIRST_GROUP = -100

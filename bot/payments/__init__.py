@@ -1,1 +1,4 @@
-"""payments layer of Gig Broker (see DESIGN.md)."""
+"""Payment adapters: Stripe, Telegram Stars, the fake gateway, webhook signatures.
+
+The map of the packages is docs/architecture.md.
+"""

@@ -33,7 +33,7 @@ class StripeGateway:
     """Stripe behind the `PaymentGateway` protocol; close it (or use `async with`) when done.
 
     `api_base` points every endpoint (API and Connect) at another server, such as the local
-    stand-in of `bot.sim.stripe_connect` in tests and the demo.
+    stand-in of `telegram_sim.stripe_connect` in tests and the demo.
     """
 
     def __init__(

@@ -1,1 +1,4 @@
-"""services layer of Gig Broker (see DESIGN.md)."""
+"""Use cases, one package per feature, and the ports storage implements (no Telegram here).
+
+The map of the packages is docs/architecture.md.
+"""

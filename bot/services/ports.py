@@ -19,10 +19,10 @@ from bot.domain.money import Money
 from bot.domain.pricing import OrderRates
 from bot.domain.reconcile import BookedTransaction
 from bot.domain.user import UserProfile
-from bot.services.brief_ports import BriefRepository, SavedSearchRepository
-from bot.services.group_ports import GroupRepository
-from bot.services.journal_ports import InboundUpdateRepository, PaymentJournalRepository
-from bot.services.tip_ports import TipRepository
+from bot.services.groups.ports import GroupRepository
+from bot.services.money.journal_ports import InboundUpdateRepository, PaymentJournalRepository
+from bot.services.orders.tip_ports import TipRepository
+from bot.services.requests.ports import BriefRepository, SavedSearchRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +183,7 @@ class UnitOfWork(Protocol):
     stripe_events: StripeEventRepository
     groups: GroupRepository
     reviews: ReviewRepository
-    briefs: BriefRepository  # buyer requests and custom offers (issue 7)
+    briefs: BriefRepository  # buyer requests and custom offers
     saved_searches: SavedSearchRepository
     journal: PaymentJournalRepository  # incoming money events, stored before they are applied
     inbox: InboundUpdateRepository  # polling mode: updates stored before they are confirmed
@@ -204,7 +204,7 @@ class UnitOfWorkFactory(Protocol):
 
 
 # ---------------------------------------------------------------------------------------------
-# orders, their events, the ledger and Stripe events (issue 5)
+# orders, their events, the ledger and Stripe events
 # ---------------------------------------------------------------------------------------------
 
 
@@ -278,7 +278,7 @@ class OrderRecord:
     seller_commission_bps: int
     referral_bps: int
     small_order_threshold_minor: int | None
-    # A pending mutual cancellation and a seller's pending request for more days (issue 6).
+    # A pending mutual cancellation and a seller's pending request for more days.
     cancel_requested_by: int | None = None
     cancel_requested_at: datetime | None = None
     extension_days: int | None = None

@@ -1,1 +1,4 @@
-"""storage layer of Gig Broker (see DESIGN.md)."""
+"""Storage: the SQL adapters that implement the services' ports, the schema, migrations.
+
+The map of the packages is docs/architecture.md.
+"""

@@ -391,7 +391,7 @@ persistence = Table(
 )
 
 # ---------------------------------------------------------------------------------------------
-# groups and channels that receive gig posts (issue 8, migration 0005)
+# groups and channels that receive gig posts (migration 0005)
 # ---------------------------------------------------------------------------------------------
 
 # One row per chat the bot was added to: its admins' settings and whether posts go out.
@@ -452,7 +452,7 @@ group_link_views = Table(
 )
 
 # ---------------------------------------------------------------------------------------------
-# buyer requests, custom offers and followed searches (issue 7, migration 0008)
+# buyer requests, custom offers and followed searches (migration 0008)
 # ---------------------------------------------------------------------------------------------
 
 # What a buyer needs; matched freelancers answer with offers until it is accepted or expires.

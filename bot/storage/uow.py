@@ -21,9 +21,9 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.services.brief_ports import BriefRepository, SavedSearchRepository
-from bot.services.group_ports import GroupRepository
-from bot.services.journal_ports import InboundUpdateRepository, PaymentJournalRepository
+from bot.services.groups.ports import GroupRepository
+from bot.services.money.journal_ports import InboundUpdateRepository, PaymentJournalRepository
+from bot.services.orders.tip_ports import TipRepository
 from bot.services.ports import (
     GigRepository,
     LedgerRepository,
@@ -36,7 +36,7 @@ from bot.services.ports import (
     StripeEventRepository,
     UserRepository,
 )
-from bot.services.tip_ports import TipRepository
+from bot.services.requests.ports import BriefRepository, SavedSearchRepository
 from bot.storage.db import READ_ONLY_OPTION, is_sqlite
 from bot.storage.repositories.briefs import SqlBriefRepository, SqlSavedSearchRepository
 from bot.storage.repositories.gigs import SqlGigRepository

@@ -15,15 +15,13 @@ from collections.abc import Sequence
 from bot.callbacks import action
 from bot.domain.gig import PACKAGE_TIER_LABELS, category_label
 from bot.i18n.catalogs import Translator
-from bot.services.gigs import GigCard
+from bot.services.gigs.catalog import GigCard
 from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape
 
-#: A buyer's "Order" button on a gig card.
-#: PLACEHOLDER: the orders issue wires this action (see bot/handlers/gig_links.py, which answers
-#: it with "ordering opens soon" until then); keep the prefix and fields when wiring it.
+#: A buyer's "Order" button on a gig card; bot/handlers/orders/ordering.py answers it.
 ORDER_GIG = action("order", gig=int)
 #: "More like this" under a gig card: a list of similar live gigs (page). Declared here, next to
-#: the card, so every card's buyer buttons carry it; bot/handlers/discovery.py answers it.
+#: the card, so every card's buyer buttons carry it; bot/handlers/discovery/browse.py answers it.
 SIMILAR = action("fm", gig=int, page=int)
 
 _TAG = re.compile(r"<[^>]+>")

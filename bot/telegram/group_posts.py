@@ -16,15 +16,15 @@ from bot.domain.gig import GigStatus
 from bot.domain.groups import PostKind
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
-from bot.services.gigs import GigCard
-from bot.services.group_broadcast import (
+from bot.services.gigs.catalog import GigCard
+from bot.services.groups.broadcast import (
     EDIT_KIND,
     POST_KIND,
     BroadcastService,
     PostContent,
     PostNotSentYet,
 )
-from bot.services.groups import GroupService
+from bot.services.groups.subscriptions import GroupService
 from bot.services.ports import OutboxMessage
 from bot.telegram.cards import gig_card, gig_card_caption, visible_length
 from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape, truncate

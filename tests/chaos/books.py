@@ -12,7 +12,7 @@ Findings come in three kinds, and the suite's last line counts the first two:
   the ledger does not show.
 
 `EXTRA_CHECKS` is where later invariants plug in as one line each, e.g. "reconcile finds 0
-mismatches" once `bot/ops/reconcile.py` exists (see `reconcile_check` below).
+mismatches" once `bot/services/money/reconcile.py` exists (see `reconcile_check` below).
 """
 
 from __future__ import annotations
@@ -121,8 +121,9 @@ async def audit(engine: AsyncEngine, provider: ProviderRecord) -> list[Finding]:
 
 
 async def reconcile_check(engine: AsyncEngine, provider: ProviderRecord) -> list[Finding]:
-    """`reconcile` finds 0 mismatches (needs bot/ops/reconcile.py; append to EXTRA_CHECKS)."""
-    raise NotImplementedError("wire bot.ops.reconcile.reconcile here once it exists")
+    """`reconcile` finds 0 mismatches (needs bot/services/money/reconcile.py; append to
+    EXTRA_CHECKS)."""
+    raise NotImplementedError("wire bot.services.money.reconcile.reconcile here once it exists")
 
 
 #: Further checks, run after the built-in ones (see the module docstring).

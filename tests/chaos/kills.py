@@ -31,12 +31,12 @@ from bot.clock import SystemClock
 from bot.domain.gig import GigStatus, validate_for_publish
 from bot.domain.ledger import seller_payable
 from bot.services.ports import TelegramIdentity
-from bot.sim import FloodLimits, Person, SimServer
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.tables import orders, processed_updates
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.web.server import TELEGRAM_PATH
+from telegram_sim import FloodLimits, Person, SimServer
 from tests.chaos.books import Finding, audit, reading
 from tests.chaos.report import Injection, Tally
 from tests.chaos.sim_books import sim_provider

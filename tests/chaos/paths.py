@@ -22,19 +22,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.bootstrap import config_of
 from bot.domain.money import Money
 from bot.errors import Conflict, GigBrokerError
 from bot.payments.gateway import PaymentUnavailable
 from bot.payments.webhooks import sign_stripe_payload
-from bot.services.cancellation import CancellationService
-from bot.services.delivery import DeliveryService
-from bot.services.disputes import DisputeService
-from bot.services.orders import OrderService
-from bot.services.payments import PaymentReceived, PaymentService
-from bot.services.payouts import PayoutService
+from bot.services.money.payments import PaymentConfig, PaymentReceived, PaymentService
+from bot.services.money.refunds import RefundService
+from bot.services.orders.cancellation import CancellationConfig, CancellationService
+from bot.services.orders.delivery import DeliveryConfig, DeliveryService
+from bot.services.orders.disputes import DisputeConfig, DisputeService
+from bot.services.orders.ordering import OrderConfig, OrderService
+from bot.services.orders.tips import TipConfig, TipPaid, TipService
+from bot.services.payouts.settlement import PayoutConfig, PayoutService
 from bot.services.ports import OrderRecord
-from bot.services.refunds import RefundService
-from bot.services.tips import TipPaid, TipService
 from tests.chaos.books import ProviderCharge, ProviderRecord
 from tests.chaos.faults import FlakyGateway, FlakyStars, Injector, StarsLedger
 from tests.services.money_world import ADMIN, BUYER, SELLER, WEBHOOK_SECRET, MoneyWorld
@@ -60,14 +61,17 @@ class ChaosWorld:
         self.refunds = RefundService(
             uow, clock, self.gateway, FlakyStars(self.injector, self.telegram), settings.admin_ids
         )
-        self.orders = OrderService(uow, clock, settings, self.refunds)
-        self.payments = PaymentService(uow, clock, settings, self.refunds)
-        self.payouts = PayoutService(uow, clock, settings, self.gateway)
-        args = (uow, clock, settings)
-        self.delivery = DeliveryService(*args)
-        self.cancels = CancellationService(*args, self.refunds)
-        self.disputes = DisputeService(*args, self.refunds)
-        self.tips = TipService(*args)
+        self.orders = OrderService(uow, clock, config_of(OrderConfig, settings), self.refunds)
+        self.payments = PaymentService(
+            uow, clock, config_of(PaymentConfig, settings), self.refunds
+        )
+        self.payouts = PayoutService(uow, clock, config_of(PayoutConfig, settings), self.gateway)
+        self.delivery = DeliveryService(uow, clock, config_of(DeliveryConfig, settings))
+        self.cancels = CancellationService(
+            uow, clock, config_of(CancellationConfig, settings), self.refunds
+        )
+        self.disputes = DisputeService(uow, clock, config_of(DisputeConfig, settings), self.refunds)
+        self.tips = TipService(uow, clock, config_of(TipConfig, settings))
         self._gigs: dict[str, int] = {}
         self._keys = itertools.count(1)
         self._onboarded = False

@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ops.log_context import CURRENT_UPDATE
 from bot.scheduler import run_sweeps
-from bot.sim import SimServer
 from bot.storage.db import create_engine
 from bot.storage.tables import processed_updates
+from telegram_sim import SimServer
 from tests.chaos.books import audit, reading
 from tests.chaos.faults import DB_FAULTS, Injector
 from tests.chaos.report import Injection, Tally

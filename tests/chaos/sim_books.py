@@ -3,7 +3,7 @@ and tip invoices) and which Stars charges it refunded."""
 
 from __future__ import annotations
 
-from bot.sim import SimServer
+from telegram_sim import SimServer
 from tests.chaos.books import ProviderCharge, ProviderRecord
 
 

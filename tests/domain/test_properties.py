@@ -229,7 +229,7 @@ class SimulatedOrder:
         return Escrow(self.breakdown.total, self.breakdown.subtotal)
 
     def check(self) -> None:
-        """The escrow invariant of DESIGN.md, and no internal account below zero."""
+        """The escrow invariant (docs/architecture.md), and no internal account below zero."""
         now = balances(self.ledger)
         escrow = now.get((escrow_account(self.order_id), self.breakdown.total.currency), 0)
         assert escrow == (self.paid if self.status in OPEN_STATUSES else 0)

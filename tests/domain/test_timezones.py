@@ -10,7 +10,7 @@ from bot.domain.groups import local_day, zone
 from bot.domain.profile import validate_timezone
 from bot.domain.timezones import resolve_zone
 from bot.errors import ValidationFailed
-from bot.handlers.order_view import local_time
+from bot.handlers.orders.view import local_time
 
 MOMENT = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)
 

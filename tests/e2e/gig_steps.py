@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.gig import GigDraft, GigStatus, validate_for_publish
 from bot.services.ports import TelegramIdentity
-from bot.sim import BotMessage, Person
+from telegram_sim import BotMessage, Person
 from tests.harness import Harness
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.domain.gig import Category, GigDraft, PackageDraft, PackageTier
 from bot.domain.money import Money
-from bot.services.gigs import GigService
+from bot.services.gigs.catalog import GigService
 from bot.services.ports import TelegramIdentity
-from bot.sim import Group, Person
+from telegram_sim import Group, Person
 from tests.harness import Harness
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.order import OrderStatus
 from bot.scheduler import run_sweeps
-from bot.sim import Person
+from telegram_sim import Person
 from tests.e2e.test_orders import order_until_invoice, publish_gig
 from tests.harness import Harness
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.demo import play_demo
+from bot.demo.play import play_demo
 
 
 async def test_the_demo_completes_every_act() -> None:

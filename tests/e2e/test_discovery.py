@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sim import Person
+from telegram_sim import Person
 from tests.e2e.gig_steps import publish_simple_gig, seed_live_gig
 from tests.harness import Harness
 from tests.services.money_world import gig_draft

@@ -1,12 +1,12 @@
-"""Editing a live gig's extras and requirement questions (issue 4): added, changed and removed
+"""Editing a live gig's extras and requirement questions: added, changed and removed
 from the edit menu with the creation rules, while an order placed before keeps its snapshot."""
 
 from __future__ import annotations
 
 from bot.domain.gig import RequirementKind
 from bot.domain.ledger import escrow_account
-from bot.handlers.gig_panel import GX
-from bot.sim import Person
+from bot.handlers.gigs.panel import GX
+from telegram_sim import Person
 from tests.e2e.test_orders import books_balance, order_until_invoice, publish_gig, shop
 from tests.harness import Harness
 

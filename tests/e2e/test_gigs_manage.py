@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from bot.handlers.gig_panel import GE, GEC, GM
+from bot.handlers.gigs.panel import GE, GEC, GM
 from bot.services.ports import TelegramIdentity
-from bot.sim import Person
 from bot.storage.tables import gig_packages, gigs, orders
+from telegram_sim import Person
 from tests.e2e.gig_steps import publish_simple_gig
 from tests.harness import Harness
 

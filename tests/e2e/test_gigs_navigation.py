@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.sim import Person
+from telegram_sim import Person
 from tests.e2e.gig_steps import DESCRIPTION, PHOTO, TITLE, open_creation
 from tests.harness import Harness
 

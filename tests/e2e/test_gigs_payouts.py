@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.payments.stripe_gateway import StripeGateway
-from bot.sim import Person
-from bot.sim.stripe_connect import StripeConnectStandIn
+from telegram_sim import Person
+from telegram_sim.stripe_connect import StripeConnectStandIn
 from tests.fixtures.stripe import STRIPE_TEST_SECRET_KEY
 from tests.harness import Harness, start_harness
 

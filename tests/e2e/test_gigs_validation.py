@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sim import Person
+from telegram_sim import Person
 from tests.e2e.gig_steps import DESCRIPTION, PHOTO, TITLE, open_creation
 from tests.harness import Harness
 

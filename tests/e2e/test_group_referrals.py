@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.domain.groups import referral_account
-from bot.sim import Group, Person
+from telegram_sim import Group, Person
 from tests.e2e.group_steps import set_up_group
 from tests.e2e.order_steps import deliver
 from tests.e2e.test_orders import books_balance, order_until_invoice, publish_gig

@@ -7,17 +7,18 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.bootstrap import config_of
 from bot.domain.gig import Category
 from bot.domain.groups import referral_account
 from bot.domain.ledger import payment_received
 from bot.domain.money import Money
-from bot.services.gigs import GigService
-from bot.services.group_broadcast import BroadcastService
-from bot.services.order_access import release_escrow
-from bot.services.orders import OrderService, PlaceOrder
+from bot.services.gigs.catalog import GigService
+from bot.services.groups.broadcast import BroadcastService
+from bot.services.money.refunds import RefundService
+from bot.services.orders.access import release_escrow
+from bot.services.orders.ordering import OrderConfig, OrderService, PlaceOrder
 from bot.services.ports import TelegramIdentity
-from bot.services.refunds import RefundService
-from bot.sim import FloodLimits, Group
+from telegram_sim import FloodLimits, Group
 from tests.e2e.group_steps import live_gig, set_up_group
 from tests.harness import Harness
 
@@ -107,7 +108,9 @@ async def test_order_from_a_group_post_is_attributed_and_shown_in_stats(harness:
         await uow.users.upsert_identity(TelegramIdentity(tom.id, "Tom"), harness.clock.now())
     deps = harness.bot.deps  # the order service as GROUP_REFERRAL_BPS=1000 would build it
     settings = deps.settings.model_copy(update={"group_referral_bps": 1000})
-    orders = OrderService(deps.uow, deps.clock, settings, deps.service(RefundService))
+    orders = OrderService(
+        deps.uow, deps.clock, config_of(OrderConfig, settings), deps.service(RefundService)
+    )
     order = await orders.place_order(
         PlaceOrder(tom.id, gig_id, "basic", (), {}, confirm_key="tom-1")
     )

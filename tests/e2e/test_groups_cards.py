@@ -1,4 +1,4 @@
-"""Group posts show the same card as everywhere (issue 8): the seller's rating, review count and
+"""Group posts show the same card as everywhere: the seller's rating, review count and
 level come from `card_for`, the one card builder."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
-from bot.services.gigs import GigService
-from bot.services.group_broadcast import BroadcastService
+from bot.services.gigs.catalog import GigService
+from bot.services.groups.broadcast import BroadcastService
 from bot.services.ports import ReviewRecord, TelegramIdentity
 from bot.storage.tables import orders
 from tests.e2e.group_steps import live_gig, set_up_group

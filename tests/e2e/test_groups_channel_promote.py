@@ -1,5 +1,5 @@
 """A channel is set up from the admin's private chat (nobody can tap buttons in a channel), and
-a freelancer promotes a gig there with the "Promote" button of their gig panel (issue 8)."""
+a freelancer promotes a gig there with the "Promote" button of their gig panel."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A group's posts and settings panel in the group's language (issue 8), not the tapper's:
+"""A group's posts and settings panel in the group's language, not the tapper's:
 the first of the chat's languages that has a catalog, English otherwise. A tiny German catalog
 made here stands in for a shipped one."""
 

@@ -16,7 +16,7 @@ import pytest
 
 from bot.domain.ledger import escrow_account, seller_payable
 from bot.domain.order import OrderStatus
-from bot.handlers.order_buttons import APPROVE, RESOLVE
+from bot.handlers.orders.buttons import APPROVE, RESOLVE
 from tests.e2e.order_steps import deliver, open_order, paid_order, status, sweep
 from tests.e2e.test_orders import books_balance
 from tests.harness import Harness, start_harness
@@ -158,6 +158,7 @@ async def test_dispute_with_evidence_resolved_by_an_operator(shop: Harness) -> N
     harness = shop
     sam, tom, ops = harness.user("sam_seller"), harness.user("tom"), harness.user("ops")
     harness.bot.settings.admin_ids.append(ops.id)
+    await harness.bot.restart()  # ADMIN_IDS is read when the bot starts
     await ops.send("/start")
     await ops.expect("Hi")
     order_id = await paid_order(harness, sam, tom, "XTR")

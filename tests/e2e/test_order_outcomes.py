@@ -16,7 +16,7 @@ import pytest
 
 from bot.domain.ledger import PLATFORM_FEES, escrow_account, seller_payable
 from bot.payments.fake_gateway import FakeCharge, FakePaymentGateway
-from bot.sim import Person
+from telegram_sim import Person
 from tests.e2e.order_steps import deliver, paid_order, sweep
 from tests.e2e.test_orders import books_balance
 from tests.harness import Harness, start_harness

@@ -1,4 +1,4 @@
-"""Requirement files reach the seller (issue 5): after the "New order" notice, each file the
+"""Requirement files reach the seller: after the "New order" notice, each file the
 buyer answered with is re-sent to the seller by its file_id, in question order."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.ledger import escrow_account, negative_internal_accounts
-from bot.sim import Person
+from telegram_sim import Person
 from tests.e2e.gig_steps import seed_live_gig
 from tests.harness import Harness, start_harness
 from tests.services.money_world import gig_draft

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import func, select
 from telegram import Update
 
+from bot.demo.local import LocalBot
 from bot.domain.order import OrderStatus
-from bot.local import LocalBot
-from bot.services.journal import TELEGRAM, JournalService
-from bot.sim import Person
+from bot.services.money.journal import TELEGRAM, JournalService
 from bot.storage.repositories.ops import SqlOpsRepository
 from bot.storage.tables import inbound_updates, ledger_transactions, orders, payment_journal
+from telegram_sim import Person
 from tests.e2e.order_steps import status, sweep
 from tests.e2e.test_orders import books_balance, order_until_invoice, publish_gig
 from tests.fakes.faults import FaultPlan, connection_lost, faulty

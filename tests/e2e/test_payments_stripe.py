@@ -20,10 +20,10 @@ import pytest
 from bot.domain.ledger import escrow_account
 from bot.payments.stripe_gateway import StripeGateway
 from bot.payments.webhooks import sign_stripe_payload
-from bot.services.orders import OrderService
-from bot.services.payments import invoice_payload
-from bot.sim.stripe_connect import StripeConnectStandIn
+from bot.services.money.payments import invoice_payload
+from bot.services.orders.ordering import OrderService
 from bot.web.server import STRIPE_PATH
+from telegram_sim.stripe_connect import StripeConnectStandIn
 from tests.e2e.test_orders import books_balance, order_until_invoice, publish_gig
 from tests.fakes.notifiers import UnreachableNotifier
 from tests.fixtures.stripe import STRIPE_TEST_SECRET_KEY, STRIPE_WEBHOOK_SECRET, ChargeMaker

@@ -1,4 +1,4 @@
-"""`/payouts` for operators (issue 5): Stars owed to sellers, listed by name, settled by a tap."""
+"""`/payouts` for operators: Stars owed to sellers, listed by name, settled by a tap."""
 
 from __future__ import annotations
 

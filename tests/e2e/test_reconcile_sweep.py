@@ -13,10 +13,10 @@ import pytest
 
 from bot.domain.ledger import escrow_account
 from bot.domain.order import OrderStatus
-from bot.ops.reconcile import GRACE, ReconcileService
 from bot.scheduler import RECONCILE_EVERY, run_reconcile
-from bot.sim import Person
-from bot.sim.model import Charge
+from bot.services.money.reconcile import GRACE, ReconcileService
+from telegram_sim import Person
+from telegram_sim.model import Charge
 from tests.e2e.order_steps import status
 from tests.e2e.test_orders import books_balance, order_until_invoice, publish_gig
 from tests.harness import Harness, start_harness

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from bot.domain.gig import Category
 from bot.domain.ledger import escrow_account
-from bot.handlers.brief_buttons import OFFER_ACCEPT, OFFER_START
-from bot.sim import Person
+from bot.handlers.requests.buttons import OFFER_ACCEPT, OFFER_START
 from bot.storage.tables import buyer_requests
+from telegram_sim import Person
 from tests.e2e.gig_steps import seed_live_gig
 from tests.e2e.order_steps import sweep
 from tests.e2e.test_orders import books_balance, publish_gig, shop

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.handlers.brief_buttons import STOP_FOLLOWING
+from bot.handlers.requests.buttons import STOP_FOLLOWING
 from tests.e2e.gig_steps import publish_simple_gig
 from tests.e2e.order_steps import sweep
 from tests.harness import Harness

@@ -17,8 +17,8 @@ import pytest
 
 from bot.domain.ledger import EXTERNAL_REFUNDS, duplicate_account, escrow_account
 from bot.domain.order import OrderStatus
-from bot.sim import Person
-from bot.sim.stripe_connect import StripeConnectStandIn
+from telegram_sim import Person
+from telegram_sim.stripe_connect import StripeConnectStandIn
 from tests.e2e.order_steps import status
 from tests.e2e.test_orders import books_balance, order_until_invoice, publish_gig
 from tests.e2e.test_payments_stripe import ORDER_TOTAL, _card_shop, _charge

@@ -122,5 +122,5 @@ class FaultyUnitOfWorkFactory:
 
 
 def faulty(plan: FaultPlan) -> Any:
-    """`wrap_uow` for `build_application` (or `LocalBot`): every unit of work obeys `plan`."""
+    """`wrap_uow` for `bootstrap` (or `LocalBot`): every unit of work obeys `plan`."""
     return lambda inner: FaultyUnitOfWorkFactory(inner, plan)

@@ -12,11 +12,11 @@ from pathlib import Path
 from bot.config import Settings
 from bot.domain.ledger import payment_received
 from bot.domain.money import Money
-from bot.ops.reconcile import EXIT_CLEAN, EXIT_MISMATCHES, parse_since, run_command
-from bot.sim import FloodLimits, SimServer
+from bot.ops.reconcile_command import EXIT_CLEAN, EXIT_MISMATCHES, parse_since, run_command
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
+from telegram_sim import FloodLimits, SimServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

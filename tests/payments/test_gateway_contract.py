@@ -22,7 +22,7 @@ from bot.payments.gateway import (
     RefundResult,
 )
 from bot.payments.stripe_gateway import StripeGateway
-from bot.sim.stripe_connect import StripeConnectStandIn
+from telegram_sim.stripe_connect import StripeConnectStandIn
 from tests.fixtures.stripe import STRIPE_TEST_SECRET_KEY, create_localstripe_charge
 
 # stripe-python's HTTPXClient still passes bytes as `data=`; nothing for us to fix.

@@ -19,12 +19,12 @@ import pytest
 from bot.domain.ledger import payment_received, payout, refund, stripe_ref
 from bot.domain.money import Money
 from bot.domain.reconcile import MismatchKind
-from bot.ops.reconcile import reconcile
 from bot.payments.stripe_gateway import StripeGateway
-from bot.sim.stripe_connect import StripeConnectStandIn
+from bot.services.money.reconcile import reconcile
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
+from telegram_sim.stripe_connect import StripeConnectStandIn
 from tests.fixtures.stripe import STRIPE_TEST_SECRET_KEY, ChargeMaker
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sim.stripe_connect import StripeConnectStandIn
-from bot.sim.stripe_params import nest_form
+from telegram_sim.stripe_connect import StripeConnectStandIn
+from telegram_sim.stripe_params import nest_form
 from tests.fixtures.stripe import STRIPE_TEST_SECRET_KEY, ChargeMaker
 
 AUTH = {"Authorization": f"Bearer {STRIPE_TEST_SECRET_KEY}"}

@@ -11,8 +11,8 @@ from aiohttp import web
 from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
 from bot.payments.stripe_gateway import StripeGateway
 from bot.payments.webhooks import SIGNATURE_HEADER, verify_stripe_event
-from bot.sim.localstripe import free_port
-from bot.sim.stripe_connect import StripeConnectStandIn
+from telegram_sim.localstripe import free_port
+from telegram_sim.stripe_connect import StripeConnectStandIn
 from tests.fixtures.stripe import STRIPE_TEST_SECRET_KEY, STRIPE_WEBHOOK_SECRET, ChargeMaker
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")

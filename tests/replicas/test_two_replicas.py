@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.cluster import Replica, RoundRobin
-from bot.sim import FloodLimits, SimServer
 from bot.storage.db import create_engine
 from bot.storage.tables import ledger_entries, processed_updates
 from bot.web.server import TELEGRAM_PATH
+from telegram_sim import FloodLimits, SimServer
 from tests.e2e.gig_steps import publish_simple_gig
 from tests.e2e.order_steps import deliver
 

@@ -1,7 +1,8 @@
 """A small world for service tests: migrated SQLite, fake clock, fake gateway and Stars.
 
-Why one object: the order, payment, refund and payout services are wired exactly as the
-composition root wires them, and `check_books` asserts the ledger invariants after each test.
+Why one object: every service is wired by the composition root itself
+(`bot.bootstrap.build_services`, given these fakes), and `check_books` asserts the ledger
+invariants after each test.
 """
 
 from __future__ import annotations
@@ -12,20 +13,22 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.bootstrap import Adapters, Services, build_services
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.domain.gig import GigDraft, GigStatus, validate_for_publish
 from bot.domain.ledger import escrow_account, is_escrow, negative_internal_accounts
 from bot.domain.money import Money
 from bot.domain.order import CLOSED_STATUSES, OrderStatus
+from bot.matching.sql_index import SqlSearchIndex
 from bot.payments.fake_gateway import FakePaymentGateway
 from bot.payments.stars import FakeStarsRefunder
-from bot.services.orders import OrderService, PlaceOrder
-from bot.services.payments import PaymentReceived, PaymentService
-from bot.services.payouts import PayoutService
-from bot.services.ports import OrderRecord, TelegramIdentity
-from bot.services.refunds import RefundService
-from bot.services.stripe_webhooks import StripeWebhookService
+from bot.services.money.payments import PaymentReceived, PaymentService
+from bot.services.money.refunds import RefundService
+from bot.services.money.stripe_webhooks import StripeWebhookService
+from bot.services.orders.ordering import OrderService, PlaceOrder
+from bot.services.payouts.settlement import PayoutService
+from bot.services.ports import OrderRecord, TelegramIdentity, UnitOfWorkFactory
 from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory
@@ -105,13 +108,29 @@ class MoneyWorld:
 
     def __post_init__(self) -> None:
         self.uow = SqlUnitOfWorkFactory(self.engine)
-        self.refunds = RefundService(
-            self.uow, self.clock, self.gateway, self.stars, self.settings.admin_ids
+        self.rewire()
+
+    def adapters(self, uow: UnitOfWorkFactory | None = None) -> Adapters:
+        """The world's fakes as the composition root takes them (`uow` to inject faults)."""
+        return Adapters(
+            uow=uow or self.uow,
+            clock=self.clock,
+            search=SqlSearchIndex(self.engine, self.clock),
+            gateway=self.gateway,
+            stars_refunder=self.stars,
+            stars_ledger=self.stars,
         )
-        self.orders = OrderService(self.uow, self.clock, self.settings, self.refunds)
-        self.payments = PaymentService(self.uow, self.clock, self.settings, self.refunds)
-        self.payouts = PayoutService(self.uow, self.clock, self.settings, self.gateway)
-        self.webhooks = StripeWebhookService(self.uow, self.clock, self.settings)
+
+    def rewire(self, **changes: Any) -> None:
+        """Every service built again by the composition root, after `changes` to the settings."""
+        if changes:
+            self.settings = self.settings.model_copy(update=changes)
+        self.services: Services = build_services(self.settings, self.adapters())
+        self.refunds = self.services.of(RefundService)
+        self.orders = self.services.of(OrderService)
+        self.payments = self.services.of(PaymentService)
+        self.payouts = self.services.of(PayoutService)
+        self.webhooks = self.services.of(StripeWebhookService)
 
     async def add_users(self) -> None:
         async with self.uow() as uow:
@@ -174,7 +193,7 @@ class MoneyWorld:
         return sorted((m.chat_id, m.kind) for m in due)
 
     async def check_books(self) -> None:
-        """The ledger invariants of DESIGN.md, refined for refunds in flight.
+        """The ledger invariants (docs/architecture.md), refined for refunds in flight.
 
         Every currency sums to zero; no internal account is negative; an open order's escrow
         is what its buyer paid; a closed order's escrow is zero unless its refund is still

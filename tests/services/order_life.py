@@ -1,16 +1,16 @@
-"""Helpers for after-payment service tests: the issue-6 services wired on a `MoneyWorld`."""
+"""Helpers for after-payment service tests: delivery to review, as a `MoneyWorld` wires them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.cancellation import CancellationService
-from bot.services.delivery import DeliveryService
-from bot.services.disputes import DisputeService
-from bot.services.order_chat import OrderChatService
+from bot.services.orders.cancellation import CancellationService
+from bot.services.orders.chat import OrderChatService
+from bot.services.orders.delivery import DeliveryService
+from bot.services.orders.disputes import DisputeService
+from bot.services.orders.reviews import ReviewService
+from bot.services.orders.tips import TipService
 from bot.services.ports import OrderRecord
-from bot.services.reviews import ReviewService
-from bot.services.tips import TipService
 from tests.services.money_world import MoneyWorld
 
 TEXT_PART = {"kind": "text", "text": "Here is your logo", "file_id": "", "name": ""}
@@ -29,15 +29,15 @@ class Life:
 
     @classmethod
     def of(cls, world: MoneyWorld) -> Life:
-        args = (world.uow, world.clock, world.settings)
+        of = world.services.of
         return cls(
             world,
-            DeliveryService(*args),
-            CancellationService(*args, world.refunds),
-            DisputeService(*args, world.refunds),
-            ReviewService(*args),
-            OrderChatService(*args),
-            TipService(*args),
+            of(DeliveryService),
+            of(CancellationService),
+            of(DisputeService),
+            of(ReviewService),
+            of(OrderChatService),
+            of(TipService),
         )
 
     async def paid(self, currency: str = "USD", key: str = "k1") -> OrderRecord:

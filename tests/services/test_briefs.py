@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
+from bot.bootstrap import build_services
 from bot.domain.briefs import OfferStatus
 from bot.domain.gig import Category, GigStatus, validate_for_publish
 from bot.errors import NotAllowed, NotFound, ValidationFailed
-from bot.matching.sql_index import SqlSearchIndex
-from bot.services.briefs import EXPIRED, BriefService, MakeOffer, PostBrief
 from bot.services.ports import TelegramIdentity
+from bot.services.requests.briefs import EXPIRED, BriefService, MakeOffer, PostBrief
 from bot.storage.tables import orders
 from tests.services.money_world import BUYER, SELLER, MoneyWorld, gig_draft
 
@@ -24,8 +24,7 @@ BRIEF = "I need a modern minimalist logo for my coffee shop, with source files p
 
 def briefs(world: MoneyWorld, **settings: object) -> BriefService:
     configured = world.settings.model_copy(update=settings) if settings else world.settings
-    index = SqlSearchIndex(world.engine, world.clock)
-    return BriefService(world.uow, index, world.clock, configured, world.orders)
+    return build_services(configured, world.adapters()).of(BriefService)
 
 
 async def add_seller(world: MoneyWorld, seller_id: int, **changes: object) -> int:

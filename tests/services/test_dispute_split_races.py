@@ -17,7 +17,7 @@ from bot.domain.ledger import seller_payable
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.errors import Conflict
-from bot.services.order_steps import OPS_ALERT
+from bot.services.orders.steps import OPS_ALERT
 from bot.services.ports import OrderRecord, OutboxMessage
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.ledger import EXTERNAL_REFUNDS, PLATFORM_FEES, seller_payable
-from bot.services.tips import TipPaid
+from bot.services.orders.tips import TipPaid
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import FILE_PART, Life
 
@@ -22,7 +22,7 @@ async def balance(world: MoneyWorld, account: str, currency: str = "USD") -> int
 
 def restarted_with(world: MoneyWorld, **settings: object) -> Life:
     """The services as a bot restarted with other settings would build them."""
-    world.settings = world.settings.model_copy(update=settings)
+    world.rewire(**settings)
     return Life.of(world)
 
 

@@ -20,9 +20,9 @@ import pytest
 
 from bot.domain.gig import GigStatus, PackageTier
 from bot.domain.limits import GigLimits
-from bot.services.gig_edit_lists import QUESTIONS, GigListEditing
-from bot.services.gig_steps import ChoiceAnswer, TextAnswer
-from bot.services.gigs import GigCard, GigChangedMeanwhile, GigGone, GigService
+from bot.services.gigs.catalog import GigCard, GigChangedMeanwhile, GigGone, GigService
+from bot.services.gigs.edit_lists import QUESTIONS, GigListEditing
+from bot.services.gigs.steps import ChoiceAnswer, TextAnswer
 from bot.services.ports import GigRecord, UnitOfWork
 from bot.services.progress import ProgressStore
 from bot.storage.repositories.gigs import SqlGigRepository

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.gig import Category
 from bot.domain.groups import ChatRules, ChatStatus, PostingMode, PostKind
-from bot.services.group_broadcast import BroadcastService, plan_gig_published
-from bot.services.group_ports import GroupChat, GroupRepository
-from bot.services.groups import GroupService
+from bot.services.groups.broadcast import BroadcastService, plan_gig_published
+from bot.services.groups.ports import GroupChat, GroupRepository
+from bot.services.groups.subscriptions import GroupService
 from bot.storage.tables import group_posts
 from bot.storage.uow import SqlUnitOfWork
 from tests.services.money_world import ADMIN, MoneyWorld

@@ -7,9 +7,10 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.bootstrap import build_services
 from bot.payments.webhooks import sign_stripe_payload
 from bot.services.inbox import InboxPruner
-from bot.services.journal import (
+from bot.services.money.journal import (
     ORDER_PAYMENT,
     RETRY_MAX,
     TELEGRAM_REFUND,
@@ -18,17 +19,14 @@ from bot.services.journal import (
     JournalService,
     retry_delay,
 )
-from bot.services.journal_appliers import (
-    register_appliers,
+from bot.services.money.journal_appliers import (
     telegram_payment_row,
     telegram_refund_row,
 )
-from bot.services.payments import PaymentService, invoice_payload
+from bot.services.money.payments import invoice_payload
+from bot.services.money.stripe_webhooks import StripeWebhookService
+from bot.services.orders.tips import tip_payload
 from bot.services.ports import UnitOfWorkFactory
-from bot.services.provider_refunds import ProviderRefundService
-from bot.services.refunds import RefundService
-from bot.services.stripe_webhooks import StripeWebhookService
-from bot.services.tips import TipService, tip_payload
 from bot.storage.repositories.journal import SqlPaymentJournalRepository
 from tests.fakes.faults import FaultPlan, FaultyUnitOfWorkFactory, connection_lost
 from tests.services.money_world import BUYER, SELLER, WEBHOOK_SECRET, MoneyWorld
@@ -46,17 +44,8 @@ def intake(world: MoneyWorld) -> Intake:
     """The journal wired as the composition root wires it, on units of work that obey a plan."""
     plan = FaultPlan()
     uow: UnitOfWorkFactory = FaultyUnitOfWorkFactory(world.uow, plan)
-    refunds = RefundService(uow, world.clock, world.gateway, world.stars, world.settings.admin_ids)
-    journal = JournalService(uow, world.clock, world.settings)
-    webhooks = StripeWebhookService(uow, world.clock, world.settings, journal)
-    register_appliers(
-        journal,
-        PaymentService(uow, world.clock, world.settings, refunds),
-        TipService(uow, world.clock, world.settings),
-        webhooks,
-        ProviderRefundService(uow, world.clock, world.settings),
-    )
-    return Intake(journal, webhooks, plan)
+    services = build_services(world.settings, world.adapters(uow))
+    return Intake(services.of(JournalService), services.of(StripeWebhookService), plan)
 
 
 def signed(event: dict[str, object]) -> tuple[bytes, str]:

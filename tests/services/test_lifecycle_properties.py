@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from bot.domain.order import CLOSED_STATUSES, OrderStatus
 from bot.errors import GigBrokerError
 from bot.payments.gateway import PaymentUnavailable
-from bot.services.tips import TipPaid
+from bot.services.orders.tips import TipPaid
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import TEXT_PART, Life
 from tests.stores import fresh_store

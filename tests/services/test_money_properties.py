@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from bot.errors import GigBrokerError
 from bot.payments.gateway import PaymentUnavailable
 from bot.payments.webhooks import StripeEvent
-from bot.services.payments import PaymentReceived
+from bot.services.money.payments import PaymentReceived
 from tests.services.money_world import SELLER, MoneyWorld
 from tests.stores import fresh_store
 

@@ -10,7 +10,7 @@ import pytest
 from bot.domain.gig import GigStatus
 from bot.errors import Conflict, NotAllowed, NotFound, TransitionRefused, ValidationFailed
 from bot.payments.gateway import PaymentDeclined, PaymentUnavailable
-from bot.services.payments import PaymentOutcome
+from bot.services.money.payments import PaymentOutcome
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 
 

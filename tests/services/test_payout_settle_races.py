@@ -16,7 +16,7 @@ import pytest
 from bot.domain.ledger import seller_payable
 from bot.domain.money import Money
 from bot.errors import Conflict, NotFound
-from bot.services.payouts import payout_key
+from bot.services.payouts.settlement import payout_key
 from bot.storage.repositories.ledger import SqlLedgerRepository
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.test_payouts_webhooks import completed_order

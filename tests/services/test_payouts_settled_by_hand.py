@@ -25,7 +25,7 @@ from bot.domain.pricing import seller_settlement
 from bot.errors import Conflict
 from bot.payments.fake_gateway import FakePaymentGateway
 from bot.payments.gateway import TransferResult
-from bot.services.payouts import EXTERNAL_MANUAL, order_payout, payout_key
+from bot.services.payouts.settlement import EXTERNAL_MANUAL, order_payout, payout_key
 from bot.services.ports import OrderRecord, OutboxMessage
 from bot.storage.repositories.orders import SqlOrderRepository
 from tests.services.money_world import ADMIN, SELLER, MoneyWorld

@@ -15,10 +15,10 @@ import pytest
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.domain.reconcile import MismatchKind
-from bot.ops.reconcile import GRACE, SUSPENSE, ReconcileService, reconcile
 from bot.payments.gateway import PaymentUnavailable
-from bot.services.order_steps import OPS_ALERT
-from bot.services.tips import TipPaid, TipService, tip_payload
+from bot.services.money.reconcile import GRACE, SUSPENSE, ReconcileService, reconcile
+from bot.services.orders.steps import OPS_ALERT
+from bot.services.orders.tips import TipPaid, tip_payload
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life
 from tests.services.test_payouts_webhooks import completed_order, onboard_seller, signed
@@ -28,10 +28,7 @@ def service(world: MoneyWorld) -> ReconcileService:
     """The sweep as the composition root wires it, on the world's fakes and clock."""
     world.gateway.now = lambda: int(world.clock.now().timestamp())
     world.stars.now = lambda: int(world.clock.now().timestamp())
-    return ReconcileService(
-        world.uow, world.clock, world.settings.admin_ids, world.gateway, world.stars,
-        world.stars, world.payments, TipService(world.uow, world.clock, world.settings),
-    )  # fmt: skip
+    return world.services.of(ReconcileService)
 
 
 async def check(world: MoneyWorld) -> list[tuple[MismatchKind, str]]:

@@ -10,10 +10,9 @@ import pytest
 from bot.domain.groups import ChatStatus, PostKind, referral_account
 from bot.domain.money import Money
 from bot.errors import Conflict, NotAllowed, NotFound
-from bot.services.group_ports import NewGroupPost
-from bot.services.groups import GroupService
-from bot.services.orders import OrderService
-from bot.services.referrals import ReferralService
+from bot.services.groups.ports import NewGroupPost
+from bot.services.groups.referrals import ReferralService
+from bot.services.groups.subscriptions import GroupService
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life
 
@@ -44,8 +43,7 @@ async def chat_with_post(world: MoneyWorld, gig_id: int | None, chat_id: int = C
 
 
 def with_referral(world: MoneyWorld, bps: int) -> None:
-    world.settings = world.settings.model_copy(update={"group_referral_bps": bps})
-    world.orders = OrderService(world.uow, world.clock, world.settings, world.refunds)
+    world.rewire(group_referral_bps=bps)
 
 
 async def completed(world: MoneyWorld, gig_id: int, source: int | None, key: str = "k1") -> int:

@@ -7,8 +7,8 @@ from typing import Any
 from bot.domain.ledger import EXTERNAL_REFUNDS
 from bot.payments.gateway import PaymentUnavailable
 from bot.payments.webhooks import StripeEvent
+from bot.services.orders.tips import TipPaid
 from bot.services.ports import OrderRecord
-from bot.services.tips import TipPaid
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life
 from tests.services.test_payouts_webhooks import completed_order

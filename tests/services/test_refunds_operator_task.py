@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.payments.gateway import PaymentDeclined
-from bot.services.refunds import REFUND_BY_OPERATOR, RefundService
+from bot.services.money.refunds import REFUND_BY_OPERATOR, RefundService
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 
 

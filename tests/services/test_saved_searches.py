@@ -11,7 +11,7 @@ from bot.domain.gig import Category, GigStatus
 from bot.errors import NotAllowed, ValidationFailed
 from bot.matching.ports import SearchFilters
 from bot.matching.sql_index import SqlSearchIndex
-from bot.services.saved_searches import (
+from bot.services.requests.saved_searches import (
     DIGEST_KIND,
     SavedSearchService,
     filters_from_json,

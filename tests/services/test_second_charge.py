@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from bot.domain.ledger import duplicate_account, duplicate_payment_key, duplicate_refund_key
 from bot.payments.gateway import PaymentDeclined, PaymentUnavailable
-from bot.services.payments import PaymentOutcome
+from bot.services.money.payments import PaymentOutcome
+from bot.services.money.refunds import REFUND_BY_OPERATOR
 from bot.services.ports import OrderRecord
-from bot.services.refunds import REFUND_BY_OPERATOR
 from tests.services.money_world import ADMIN, BUYER, MoneyWorld
 
 

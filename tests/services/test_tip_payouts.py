@@ -13,9 +13,9 @@ from bot.domain.ledger import seller_payable
 from bot.domain.money import Money
 from bot.domain.pricing import seller_settlement
 from bot.payments.gateway import PaymentDeclined
+from bot.services.orders.tip_ports import tip_payout_key
+from bot.services.orders.tips import TipPaid
 from bot.services.ports import OrderRecord
-from bot.services.tip_ports import tip_payout_key
-from bot.services.tips import TipPaid
 from tests.services.money_world import ADMIN, BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life
 from tests.services.test_payouts_webhooks import onboard_seller

@@ -9,7 +9,7 @@ from bot.domain.ledger import PLATFORM_FEES, seller_payable
 from bot.domain.money import Money
 from bot.domain.tips import max_tip, min_tip, tip_in_bounds, tip_offers
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from bot.services.tips import TipPaid, tip_payload
+from bot.services.orders.tips import TipPaid, tip_payload
 from tests.services.money_world import BUYER, SELLER, MoneyWorld
 from tests.services.order_life import Life
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.gig import GigStatus, validate_for_publish
 from bot.domain.groups import PostKind
-from bot.services.group_ports import NewGroupPost
+from bot.services.groups.ports import NewGroupPost
 from bot.services.ports import TelegramIdentity
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlUnitOfWorkFactory

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from bot.domain.order import OrderStatus
-from bot.services.tips import TipPaid
+from bot.services.orders.tips import TipPaid
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.tables import ledger_transactions
 from tests.services.money_world import BUYER, MoneyWorld

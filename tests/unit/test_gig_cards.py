@@ -14,7 +14,7 @@ from bot.domain.profile import validate_list, validate_timezone
 from bot.domain.user import UserProfile
 from bot.errors import ValidationFailed
 from bot.i18n.catalogs import Translator
-from bot.services.gigs import GigCard, apply_edit, draft_from_spec
+from bot.services.gigs.catalog import GigCard, apply_edit, draft_from_spec
 from bot.telegram.cards import deep_link, gig_card, visible_length
 from bot.telegram.messages import MAX_CAPTION
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.services.brief_ports import (
+from bot.services.requests.ports import (
     BriefRecord,
     NewBrief,
     NewOffer,

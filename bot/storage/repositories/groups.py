@@ -25,7 +25,7 @@ from bot.domain.groups import (
     categories_from,
 )
 from bot.domain.order import OrderStatus
-from bot.services.group_ports import GroupChat, GroupPost, GroupStats, NewGroupPost
+from bot.services.groups.ports import GroupChat, GroupPost, GroupStats, NewGroupPost
 from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import gigs, group_chats, group_link_views, group_posts, orders
 

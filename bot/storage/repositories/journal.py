@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.services.journal_ports import JournalEntry
+from bot.services.money.journal_ports import JournalEntry
 from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import inbound_updates, payment_journal, processed_updates
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.money import STARS
-from bot.services.tip_ports import TIP_PAYOUT_PREFIX, TIP_PAYOUT_SUFFIX, NewTip, TipRecord
+from bot.services.orders.tip_ports import TIP_PAYOUT_PREFIX, TIP_PAYOUT_SUFFIX, NewTip, TipRecord
 from bot.storage.sql import insert_ignoring_conflict
 from bot.storage.tables import ledger_transactions, tips
 

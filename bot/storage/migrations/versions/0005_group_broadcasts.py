@@ -4,7 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23 16:00:00
 
-Why: groups and channels subscribe to gigs (issue 8). `group_chats` holds each chat's settings
+Why: groups and channels subscribe to gigs. `group_chats` holds each chat's settings
 and state; `group_posts` records every post (chat, gig, Telegram message id) so a post can be
 edited when its gig is paused, deleted or repriced and so the daily limit counts what was
 posted; `group_link_views` counts "Order" deep links opened from a chat for /groupstats.

@@ -1,0 +1,1 @@
+"""Buyers finding gigs in chat: categories, words, filters, paging, and inline mode."""

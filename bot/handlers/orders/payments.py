@@ -1,0 +1,268 @@
+"""Payments in chat: pre-checkout, successful payment, the seller's Decline, /payouts, and the
+renderers of every order and money notification (they are sent later by the outbox).
+
+Thin on purpose: each handler parses the update, calls one service and answers; refusals are
+raised and turned into the user's language by the one error handler (for a pre-checkout query
+that means answering ok=False with the reason, within Telegram's 10 seconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    filters,
+)
+
+from bot.callbacks import action
+from bot.domain.money import Money
+from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.i18n.catalogs import Translator
+from bot.i18n.markers import N_
+from bot.services.money.journal import ORDER_PAYMENT, TELEGRAM_REFUND, JournalService
+from bot.services.money.journal_appliers import telegram_payment_row, telegram_refund_row
+from bot.services.money.payments import REQUIREMENT_FILE, PaymentService, parse_payload
+from bot.services.orders.ordering import OrderService
+from bot.services.payouts.settlement import Owed, PayoutService
+from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape, truncate
+
+DECLINE = action("odecl", order=int)
+SETTLE = action("osettle", seller=int, currency=str, amount=int)
+
+
+def _money(payload: Mapping[str, Any], field: str = "total_minor") -> str:
+    return escape(Money(int(payload[field]), str(payload["currency"])).format())
+
+
+def _when(value: object) -> str:
+    return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def _title(payload: Mapping[str, Any]) -> str:
+    return f"#{payload['order_id']} <b>{escape(payload.get('title', ''))}</b>"
+
+
+def render_new_for_seller(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    answers = "\n".join(
+        f"• <i>{escape(q)}</i>\n  {escape(a)}" for q, a in p.get("answers", [])
+    ) or _("(no answers)")
+    text = _(
+        "🎉 New order {order}, paid {total} (held in escrow).\nDeliver by {due}.\n\n"
+        "<b>Requirements</b>\n{answers}\n\nYou can decline until {until}; the buyer is then "
+        "refunded in full.",
+        order=_title(p),
+        total=_money(p),
+        due=_when(p.get("due_at")),
+        answers=answers,
+        until=_when(p.get("decline_until")),
+    )
+    return OutgoingMessage(text, ((Button(_("Decline"), DECLINE.pack(order=p["order_id"])),),))
+
+
+def render_requirement_file(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    """One file the buyer answered a requirement with, re-sent by its file_id."""
+    file = p["file"]
+    caption = _(
+        "📎 {order}\n<i>{question}</i>",
+        order=_title(p),
+        question=escape(truncate(str(p.get("question", "")), 300)),
+    )
+    if file.get("file_name"):
+        caption += "\n" + escape(truncate(str(file["file_name"]), 200))
+    caption = truncate(caption, MAX_CAPTION)
+    if file.get("type") == "photo":
+        return OutgoingMessage(caption, photo=str(file["file_id"]))
+    return OutgoingMessage(caption, document=str(file["file_id"]))
+
+
+def _simple(template: str) -> Any:
+    def render(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+        refunded = _money(p, "refunded_minor") if "refunded_minor" in p else _money(p)
+        return OutgoingMessage(
+            _(
+                template,
+                order=_title(p),
+                total=_money(p),
+                refunded=refunded,
+                due=_when(p.get("due_at")),
+            )
+        )
+
+    return render
+
+
+RENDERERS = {
+    "order.new_for_seller": render_new_for_seller,
+    REQUIREMENT_FILE: render_requirement_file,
+    "order.receipt": _simple(
+        N_(
+            "🧾 Payment received: {total} for {order}. The money is held in escrow until you "
+            "approve the delivery. Expected by {due}."
+        )
+    ),
+    "order.expired": _simple(N_("⌛ The invoice for {order} expired unpaid; the order is closed.")),
+    "order.declined": _simple(N_("The seller declined {order}. You get a full refund of {total}.")),
+    "order.refunded": _simple(N_("↩️ {refunded} for {order} has been refunded to you.")),
+    "order.refund_by_operator": _simple(
+        N_(
+            "↩️ Your refund of {refunded} for {order} cannot be sent automatically; an operator "
+            "is handling it and will make sure you get it back."
+        )
+    ),
+    "order.paid_twice": _simple(
+        N_(
+            "You paid for {order} twice. The second payment of {refunded} is being refunded "
+            "to you; the order itself stays paid."
+        )
+    ),
+    "order.paid_late": _simple(
+        N_("Your payment for {order} arrived after the order had closed; it will be refunded.")
+    ),
+}
+
+
+def render_ops_alert(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    params = {k: escape(v) for k, v in dict(p.get("params", {})).items()}
+    return OutgoingMessage("⚠️ " + _(str(p["message"]), **params))
+
+
+async def pre_checkout(update: Update, context: AnyContext) -> None:
+    query = update.pre_checkout_query
+    if query is None:
+        return
+    await (
+        deps(context)
+        .service(PaymentService)
+        .check_pre_checkout(
+            parse_payload(query.invoice_payload),
+            query.from_user.id,
+            query.total_amount,
+            query.currency,
+        )
+    )
+    await query.answer(ok=True)
+
+
+async def successful_payment(update: Update, context: AnyContext) -> None:
+    """Journal the payment first (its own transaction), then book it.
+
+    Once the journal row is written the payment cannot be lost: if booking fails now, the
+    update is left unfinished (redelivered in webhook mode) and the journal's sweep books it.
+    """
+    await journal_payment(update, context, ORDER_PAYMENT)
+
+
+async def journal_payment(update: Update, context: AnyContext, kind: str) -> None:
+    """Store a `successful_payment` (an order's or a tip's) in the journal, then apply it.
+
+    A domain refusal is raised to the error handler (the buyer is told); any other failure is
+    raised too, after the journal recorded it, so the update is not marked finished.
+    """
+    message = update.effective_message
+    if message is None or message.successful_payment is None or message.from_user is None:
+        return
+    source, external_id, payload = telegram_payment_row(
+        message.from_user.id, message.successful_payment.to_dict(), update.update_id
+    )
+    journal = deps(context).service(JournalService)
+    entry = await journal.store(source, external_id, kind, payload)
+    await journal.apply_now(entry)
+
+
+async def refunded_payment(update: Update, context: AnyContext) -> None:
+    """A refund Telegram reports: journaled, then checked against our own refunds."""
+    message = update.effective_message
+    if message is None or message.refunded_payment is None or message.from_user is None:
+        return
+    source, external_id, payload = telegram_refund_row(
+        message.from_user.id, message.refunded_payment.to_dict(), update.update_id
+    )
+    journal = deps(context).service(JournalService)
+    await journal.apply_now(await journal.store(source, external_id, TELEGRAM_REFUND, payload))
+
+
+async def decline(update: Update, context: AnyContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    order_id = DECLINE.unpack(query.data or "")["order"]
+    await deps(context).service(OrderService).seller_decline(order_id, query.from_user.id)
+    _ = translator(update, context)
+    await query.answer(_("Declined. The buyer is being refunded."))
+
+
+def _seller_name(item: Owed) -> str:
+    """The seller as an operator recognises them: name, @username, and the id to be sure."""
+    if item.seller is None:
+        return f"#{item.seller_id}"
+    name = f"<b>{escape(item.seller.public_name)}</b>"
+    if item.seller.username:
+        name += f" @{escape(item.seller.username)}"
+    return f"{name} (#{item.seller_id})"
+
+
+async def payouts_command(update: Update, context: AnyContext) -> None:
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    _ = translator(update, context)
+    owed = await deps(context).service(PayoutService).owed(user.id)
+    if not owed:
+        await message.reply_html(_("Nothing is owed to any seller."))
+        return
+    for item in owed:
+        await message.reply_html(
+            _(
+                "Seller {seller} is owed {amount}.",
+                seller=_seller_name(item),
+                amount=escape(item.amount.format()),
+            ),
+            reply_markup=OutgoingMessage(
+                "",
+                (
+                    (
+                        Button(
+                            _("Mark as settled"),
+                            SETTLE.pack(
+                                seller=item.seller_id,
+                                currency=item.amount.currency,
+                                amount=item.amount.amount_minor,
+                            ),
+                        ),
+                    ),
+                ),
+            ).markup(),
+        )
+
+
+async def settle(update: Update, context: AnyContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    data = SETTLE.unpack(query.data or "")
+    amount = Money(data["amount"], data["currency"])
+    await deps(context).service(PayoutService).settle(query.from_user.id, data["seller"], amount)
+    _ = translator(update, context)
+    await query.answer(_("Settlement recorded."))
+
+
+def register(app: AnyApplication) -> None:
+    dependencies = deps_of(app)
+    for callback in (DECLINE, SETTLE):
+        dependencies.callbacks.register(callback)
+    for kind, renderer in RENDERERS.items():
+        dependencies.renderers.register(kind, renderer)
+    dependencies.renderers.register("ops.alert", render_ops_alert)
+    app.add_handler(PreCheckoutQueryHandler(pre_checkout))
+    app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
+    app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, refunded_payment))
+    app.add_handler(CallbackQueryHandler(decline, pattern=DECLINE.pattern))
+    app.add_handler(CallbackQueryHandler(settle, pattern=SETTLE.pattern))
+    app.add_handler(CommandHandler("payouts", payouts_command, filters.ChatType.PRIVATE))

@@ -1,0 +1,175 @@
+"""Tips in chat: "Add a tip" under the completion notice, amounts as buttons or typed, an
+invoice, and the tip's own pre-checkout and successful payment.
+
+Registered before `payments`, whose pre-checkout and successful-payment handlers take every
+other payload: within one handler group the first match wins, so a tip's updates never reach
+the order's payment flow (and vice versa, thanks to the payload filters below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from telegram import LabeledPrice, Message, Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, PreCheckoutQueryHandler, filters
+
+from bot.domain.money import STARS, Money
+from bot.errors import ValidationFailed
+from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.orders.buttons import TIP, TIP_AMOUNT, TIP_CUSTOM
+from bot.handlers.orders.delivery import tapped
+from bot.handlers.orders.notices import money, title
+from bot.handlers.orders.payments import journal_payment
+from bot.handlers.replies import acknowledge, reply
+from bot.i18n.catalogs import Translator
+from bot.i18n.markers import N_
+from bot.services.money.journal import TIP_PAYMENT
+from bot.services.orders.tips import TIP_PREFIX, TipService, tip_payload
+from bot.services.ports import OrderRecord
+from bot.services.progress import Progress
+from bot.telegram.messages import Button, OutgoingMessage
+
+TIP_FLOW = "tip"
+
+
+async def tip_start(update: Update, context: AnyContext) -> None:
+    user_id, data = tapped(update, TIP)
+    choice = await deps(context).service(TipService).choice(data["order"], user_id)
+    _ = translator(update, context)
+    await acknowledge(update)
+    order_id = choice.order.id
+    rows = [
+        (
+            Button(
+                f"{percent}% · {amount.format()}",
+                TIP_AMOUNT.pack(order=order_id, amount=amount.amount_minor),
+            ),
+        )
+        for percent, amount in choice.offers
+    ]
+    rows.append((Button(_("✏️ Another amount"), TIP_CUSTOM.pack(order=order_id)),))
+    text = _(
+        "💝 Add a tip for the seller of order #{order_id}? It goes to them less the usual "
+        "commission.",
+        order_id=order_id,
+    )
+    await reply(update, context, OutgoingMessage(text, tuple(rows)))
+
+
+async def tip_amount(update: Update, context: AnyContext) -> None:
+    user_id, data = tapped(update, TIP_AMOUNT)
+    service = deps(context).service(TipService)
+    choice = await service.choice(data["order"], user_id)
+    amount = await service.check(choice.order.id, user_id, data["amount"])
+    await acknowledge(update)
+    await send_tip_invoice(update, context, choice.order, amount)
+
+
+async def tip_custom(update: Update, context: AnyContext) -> None:
+    user_id, data = tapped(update, TIP_CUSTOM)
+    choice = await deps(context).service(TipService).choice(data["order"], user_id)
+    await deps(context).progress.save(
+        user_id, Progress(TIP_FLOW, "amount", {"order": choice.order.id})
+    )
+    _ = translator(update, context)
+    await acknowledge(update)
+    text = _(
+        "Type the tip's amount, from {low} to {high}.",
+        low=choice.low.format(),
+        high=choice.high.format(),
+    )
+    await reply(update, context, OutgoingMessage(text))
+
+
+async def tip_step(update: Update, context: AnyContext, progress: Progress) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if not message.text:
+        raise ValidationFailed(N_("Please type the amount."))
+    service = deps(context).service(TipService)
+    choice = await service.choice(int(progress.data["order"]), user.id)
+    typed = Money.parse(message.text, choice.order.currency)
+    amount = await service.check(choice.order.id, user.id, typed.amount_minor)
+    await deps(context).progress.clear(user.id)
+    await send_tip_invoice(update, context, choice.order, amount)
+
+
+async def send_tip_invoice(
+    update: Update, context: AnyContext, order: OrderRecord, amount: Money
+) -> None:
+    """The tip's invoice, on the order's rail: Stars (empty token) or the card provider."""
+    chat = update.effective_chat
+    assert chat is not None
+    _ = translator(update, context)
+    token = ""
+    provider = deps(context).settings.telegram_provider_token
+    if order.currency != STARS and provider is not None:
+        token = provider.get_secret_value()
+    await context.bot.send_invoice(
+        chat.id,
+        title=_("Tip"),
+        description=_("A tip for order #{order_id}", order_id=order.id),
+        payload=tip_payload(order.id, amount.amount_minor),
+        provider_token=token,
+        currency=order.currency,
+        prices=[LabeledPrice(_("Tip"), amount.amount_minor)],
+    )
+
+
+async def pre_checkout(update: Update, context: AnyContext) -> None:
+    query = update.pre_checkout_query
+    if query is None:
+        return
+    await (
+        deps(context)
+        .service(TipService)
+        .check_pre_checkout(
+            query.invoice_payload, query.from_user.id, query.total_amount, query.currency
+        )
+    )
+    await query.answer(ok=True)
+
+
+async def successful_tip(update: Update, context: AnyContext) -> None:
+    """Journaled like an order's payment (see `payments.journal_payment`)."""
+    await journal_payment(update, context, TIP_PAYMENT)
+
+
+class _TipPayment(filters.MessageFilter):
+    """A successful payment of a tip invoice (the order's own payments go to `payments`)."""
+
+    def filter(self, message: Message) -> bool:
+        paid = message.successful_payment
+        return paid is not None and paid.invoice_payload.startswith(TIP_PREFIX)
+
+
+def render_tip_received(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    text = _(
+        "💝 The buyer of {order} sent you a tip of {tip}; {net} is on your balance.",
+        order=title(p),
+        tip=money(p, "tip_minor"),
+        net=money(p, "net_minor"),
+    )
+    return OutgoingMessage(text)
+
+
+def render_tip_thanks(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    text = _(
+        "💝 Thank you! Your tip of {tip} for {order} is on its way to the seller.",
+        tip=money(p, "tip_minor"),
+        order=title(p),
+    )
+    return OutgoingMessage(text)
+
+
+def register(app: AnyApplication) -> None:
+    dependencies = deps_of(app)
+    dependencies.steps[TIP_FLOW] = tip_step
+    dependencies.renderers.register("order.tip_received", render_tip_received)
+    dependencies.renderers.register("order.tip_thanks", render_tip_thanks)
+    app.add_handler(PreCheckoutQueryHandler(pre_checkout, pattern=f"^{TIP_PREFIX}"))
+    app.add_handler(MessageHandler(_TipPayment(), successful_tip))
+    for button, handler in ((TIP, tip_start), (TIP_AMOUNT, tip_amount), (TIP_CUSTOM, tip_custom)):
+        app.add_handler(CallbackQueryHandler(handler, pattern=button.pattern))

@@ -1,0 +1,1 @@
+"""Payout settings in chat: Stripe Connect onboarding and whether payouts are on."""

@@ -1,0 +1,109 @@
+"""Payout settings: Stripe Connect onboarding and whether payouts are enabled.
+
+The onboarding link is a URL button (Stripe's form opens in the browser) whose return URL is a
+deep link back into the bot (`start=payouts`), which checks the account on arrival. Stars
+earnings are settled by the operator (Telegram cannot pay Stars out), so they get one line.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.callbacks import action
+from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.gigs import seller_menu
+from bot.handlers.replies import acknowledge, identity, reply
+from bot.i18n.catalogs import Translator
+from bot.services.payouts.onboarding import ConnectOnboarding, PayoutStatus
+from bot.telegram.messages import Button, OutgoingMessage
+
+PO = action("po", op=str)
+LINK, CHECK = "link", "check"
+DEEP_LINK_PREFIX = "payouts"
+
+
+def return_url(bot_username: str) -> str:
+    return f"https://t.me/{bot_username}?start={DEEP_LINK_PREFIX}"
+
+
+def payout_message(_: Translator, status: PayoutStatus) -> OutgoingMessage:
+    stars = _("⭐ Telegram Stars earnings are settled with you by the operator of this bot.")
+    back = (seller_menu.back_to_menu(_),)
+    rows: tuple[tuple[Button, ...], ...]
+    if not status.configured:
+        text = _(
+            "<b>Payout settings</b>\nCard payouts are not configured by the operator of this "
+            "bot, so there is nothing to set up here."
+        )
+        return OutgoingMessage(text + "\n\n" + stars, buttons=(back,))
+    if status.payouts_enabled:
+        text = _(
+            "<b>Payout settings</b>\n✅ Payouts are enabled. Card earnings go to your Stripe "
+            "account."
+        )
+        rows = ((Button(_("🔄 Check again"), PO.pack(op=CHECK)),), back)
+    elif status.account_id is None:
+        text = _(
+            "<b>Payout settings</b>\nCard payouts go through Stripe. Set up your payout account "
+            "once (a few minutes on Stripe's site). You can sell before that; payouts wait until "
+            "it is done."
+        )
+        rows = ((Button(_("💳 Set up payouts with Stripe"), PO.pack(op=LINK)),), back)
+    else:
+        text = _(
+            "<b>Payout settings</b>\n⏳ Payouts are not enabled yet: Stripe still needs some "
+            "details. You can keep selling; payouts wait until onboarding is finished."
+        )
+        rows = (
+            (Button(_("💳 Continue on Stripe"), PO.pack(op=LINK)),),
+            (Button(_("🔄 Check status"), PO.pack(op=CHECK)),),
+            back,
+        )
+    return OutgoingMessage(text + "\n\n" + stars, buttons=rows)
+
+
+async def show_payouts(update: Update, context: AnyContext) -> None:
+    _ = translator(update, context)
+    status = await deps(context).service(ConnectOnboarding).status(identity(update))
+    await acknowledge(update)
+    await reply(update, context, payout_message(_, status))
+
+
+async def on_button(update: Update, context: AnyContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    op = str(PO.unpack(query.data or "")["op"])
+    _ = translator(update, context)
+    dependencies = deps(context)
+    service = dependencies.service(ConnectOnboarding)
+    if op == LINK:
+        url = await service.onboarding_link(identity(update), return_url(dependencies.bot_username))
+        await acknowledge(update)
+        text = _(
+            "Open Stripe to set up your payouts. When you are done, Stripe sends you back here. "
+            "The link works once and expires soon; ask for a new one any time."
+        )
+        button = Button(_("Open Stripe onboarding"), url=url)
+        await reply(update, context, OutgoingMessage(text, buttons=((button,),)))
+        return
+    status = await service.status(identity(update), refresh=True)
+    await acknowledge(update)
+    await reply(update, context, payout_message(_, status))
+
+
+async def back_from_stripe(update: Update, context: AnyContext, rest: str) -> None:
+    _ = translator(update, context)
+    status = await deps(context).service(ConnectOnboarding).status(identity(update), refresh=True)
+    await reply(update, context, payout_message(_, status))
+
+
+def register(app: AnyApplication) -> None:
+    dependencies = deps_of(app)
+    dependencies.callbacks.register(PO)
+    dependencies.deep_links[DEEP_LINK_PREFIX] = back_from_stripe
+    app.add_handler(CallbackQueryHandler(on_button, pattern=PO.pattern))
+    app.add_handler(
+        CallbackQueryHandler(show_payouts, pattern=seller_menu.pattern(seller_menu.PAYOUTS))
+    )

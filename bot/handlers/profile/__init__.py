@@ -1,0 +1,1 @@
+"""My profile in chat: what buyers read about a seller and how to change it."""

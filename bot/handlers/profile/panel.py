@@ -1,0 +1,114 @@
+"""My profile: what buyers read about a seller on every gig card, and how to change it.
+
+Tapping a field asks for the new value (progress flow "profile", so a restart does not lose the
+question); the answer goes to `ProfileService.update`, which checks it and says what is
+accepted when it is not.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.callbacks import action
+from bot.domain.user import UserProfile
+from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.gigs import seller_menu
+from bot.handlers.replies import acknowledge, identity, reply
+from bot.i18n.catalogs import Translator
+from bot.i18n.markers import N_
+from bot.services.profile.profiles import FLOW, ProfileService
+from bot.services.progress import Progress
+from bot.telegram.messages import Button, OutgoingMessage, escape
+
+PF = action("pf", field=str)
+CANCEL = "cancel"
+
+FIELDS = (
+    ("display_name", N_("Display name")),
+    ("bio", N_("Short bio")),
+    ("skills", N_("Skills")),
+    ("languages", N_("Languages")),
+    ("timezone", N_("Time zone")),
+)
+
+QUESTIONS = {
+    "display_name": N_("Send the name buyers should see (2–40 characters)."),
+    "bio": N_("Send a short bio: who you are and what you are good at (10–300 characters)."),
+    "skills": N_("Send your skills separated by commas, like: logo design, branding, Figma."),
+    "languages": N_("Send the languages you work in, separated by commas, like: English, Spanish."),
+    "timezone": N_("Send your time zone, like Europe/Berlin, America/New_York or UTC+2."),
+}
+
+
+def profile_message(_: Translator, profile: UserProfile, note: str = "") -> OutgoingMessage:
+    missing = _("not set")
+    values = {
+        "display_name": profile.display_name,
+        "bio": profile.bio,
+        "skills": profile.skills,
+        "languages": profile.languages,
+        "timezone": profile.timezone,
+    }
+    lines = [_("<b>My profile</b> (shown on your gig cards)")]
+    for field, label in FIELDS:
+        value = values[field]
+        lines.append(f"<b>{escape(_(label))}:</b> {escape(value) if value else missing}")
+    if not profile.display_name:
+        lines.append(
+            _(
+                "Without a display name, buyers see your Telegram name: {name}.",
+                name=escape(profile.public_name),
+            )
+        )
+    text = "\n".join(lines)
+    if note:
+        text = note + "\n\n" + text
+    buttons = [Button(_("✏️ {field}", field=_(label)), PF.pack(field=f)) for f, label in FIELDS]
+    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    return OutgoingMessage(text, buttons=(*rows, (seller_menu.back_to_menu(_),)))
+
+
+async def show_profile(update: Update, context: AnyContext) -> None:
+    _ = translator(update, context)
+    profile = await deps(context).service(ProfileService).get(identity(update))
+    await acknowledge(update)
+    await reply(update, context, profile_message(_, profile))
+
+
+async def on_button(update: Update, context: AnyContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    field = str(PF.unpack(query.data or "")["field"])
+    _ = translator(update, context)
+    service = deps(context).service(ProfileService)
+    if field == CANCEL:
+        profile = await service.stop_editing(identity(update))
+        await acknowledge(update)
+        await reply(update, context, profile_message(_, profile, _("Nothing was changed.")))
+        return
+    await service.begin_edit(identity(update).id, field)
+    await acknowledge(update)
+    cancel = Button(_("✖️ Cancel"), PF.pack(field=CANCEL))
+    await reply(update, context, OutgoingMessage(_(QUESTIONS[field]), buttons=((cancel,),)))
+
+
+async def on_message(update: Update, context: AnyContext, progress: Progress) -> None:
+    _ = translator(update, context)
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    profile = (
+        await deps(context).service(ProfileService).update(identity(update), progress.step, text)
+    )
+    await reply(update, context, profile_message(_, profile, _("✅ Saved.")))
+
+
+def register(app: AnyApplication) -> None:
+    dependencies = deps_of(app)
+    dependencies.callbacks.register(PF)
+    dependencies.steps[FLOW] = on_message
+    app.add_handler(CallbackQueryHandler(on_button, pattern=PF.pattern))
+    app.add_handler(
+        CallbackQueryHandler(show_profile, pattern=seller_menu.pattern(seller_menu.PROFILE))
+    )

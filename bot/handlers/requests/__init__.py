@@ -1,0 +1,1 @@
+"""Buyer requests in chat: posting one, freelancers' custom offers, followed searches."""

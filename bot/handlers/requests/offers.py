@@ -1,0 +1,186 @@
+"""Custom offers: a freelancer answers a request (price, days, description); the buyer accepts
+or declines.
+
+The freelancer's side is a guided chat (flow "offer", progress in the database) started from
+the request's "Send an offer" button; `BriefService.offer_form` refuses at once when the request
+expired, was taken, or was never sent to this freelancer. Accept turns the offer into an order
+through the order service and sends the same Telegram invoice as a package order; a second tap
+finds the same order and sends no second invoice. The renderers of the offer notifications live
+here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.domain.briefs import OFFER_TEXT_MAX, OFFER_TEXT_MIN, parse_amount, validate_offer_text
+from bot.domain.briefs import validate_days as check_days
+from bot.domain.money import Money, price_example
+from bot.errors import ValidationFailed
+from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.orders.ordering import send_invoice
+from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.requests.buttons import OFFER_ACCEPT, OFFER_DECLINE, OFFER_START
+from bot.i18n.catalogs import Translator
+from bot.i18n.markers import N_
+from bot.services.progress import Progress
+from bot.services.requests.briefs import BriefService, MakeOffer
+from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
+
+FLOW = "offer"
+
+
+def _service(context: AnyContext) -> BriefService:
+    return deps(context).service(BriefService)
+
+
+def _data(update: Update) -> str:
+    query = update.callback_query
+    return (query.data or "") if query is not None else ""
+
+
+def _price(payload: Mapping[str, Any]) -> str:
+    return escape(Money(int(payload["price_minor"]), str(payload["currency"])).format())
+
+
+async def start_offer(update: Update, context: AnyContext) -> None:
+    _ = translator(update, context)
+    seller_id = identity(update).id
+    request_id = OFFER_START.unpack(_data(update))["req"]
+    service = _service(context)
+    form = await service.offer_form(seller_id, request_id)
+    await deps(context).progress.save(
+        seller_id,
+        Progress(FLOW, "price", {"request": request_id, "currency": form.currency}),
+    )
+    await acknowledge(update)
+    low, high = service.limits.price_range(form.currency)
+    text = _(
+        "<b>Your offer</b> for: {request}\n\nYour price in {currency} ({low} to {high}), "
+        "for example {example}:",
+        request=escape(truncate(form.brief.text, 300)),
+        currency=form.currency,
+        low=escape(low.format()),
+        high=escape(high.format()),
+        example=price_example(form.currency),
+    )
+    await reply(update, context, OutgoingMessage(text))
+
+
+async def on_step(update: Update, context: AnyContext, progress: Progress) -> None:
+    """Price, then delivery days, then the description, which sends the offer."""
+    _ = translator(update, context)
+    message = update.effective_message
+    typed = (message.text or "") if message else ""
+    service = _service(context)
+    seller_id = identity(update).id
+    data = dict(progress.data)
+    if progress.step == "price":
+        data["price"] = parse_amount(typed, str(data["currency"]), service.limits).amount_minor
+        step, prompt = "days", _("Delivery in how many days? Send a number, for example 3.")
+    elif progress.step == "days":
+        data["days"] = check_days(typed, service.limits)
+        step = "text"
+        prompt = _(
+            "Describe what you will deliver ({min} to {max} characters):",
+            min=OFFER_TEXT_MIN,
+            max=OFFER_TEXT_MAX,
+        )
+    elif progress.step == "text":
+        offer = await service.make_offer(
+            MakeOffer(
+                seller_id=seller_id,
+                request_id=int(data["request"]),
+                price_minor=int(data["price"]),
+                delivery_days=int(data["days"]),
+                description=validate_offer_text(typed),
+            )
+        )
+        await deps(context).progress.clear(seller_id)
+        price = Money(offer.price_minor, offer.currency).format()
+        text = _(
+            "✅ Offer sent: {price}, delivery in {days} days. I will tell you when the buyer "
+            "answers.",
+            price=escape(price),
+            days=offer.delivery_days,
+        )
+        await reply(update, context, OutgoingMessage(text))
+        return
+    else:
+        raise ValidationFailed(N_("Please use the buttons above, or /cancel."))
+    await deps(context).progress.save(seller_id, Progress(FLOW, step, data))
+    await reply(update, context, OutgoingMessage(prompt))
+
+
+async def accept(update: Update, context: AnyContext) -> None:
+    who = identity(update)
+    offer_id = OFFER_ACCEPT.unpack(_data(update))["offer"]
+    order, created = await _service(context).accept(who.id, offer_id, who)
+    if not created:
+        raise ValidationFailed(N_("You already accepted this offer; see the invoice above."))
+    await acknowledge(update)
+    await send_invoice(update, context, order)
+
+
+async def decline(update: Update, context: AnyContext) -> None:
+    _ = translator(update, context)
+    offer_id = OFFER_DECLINE.unpack(_data(update))["offer"]
+    await _service(context).decline(identity(update).id, offer_id)
+    await acknowledge(update, _("Offer declined."))
+    await reply(update, context, OutgoingMessage(_("You declined the offer.")))
+
+
+def render_new_offer(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    """The buyer's copy of an offer, with Accept and Decline."""
+    text = _(
+        "💬 <b>Offer from {seller}</b> for your request: {request}\n\n{description}\n\n"
+        "Price: {price} (plus the service fee) · delivery in {days} days",
+        seller=escape(p.get("seller", "")),
+        request=escape(truncate(str(p.get("request", "")), 200)),
+        description=escape(truncate(str(p["description"]), 2500)),
+        price=_price(p),
+        days=p["delivery_days"],
+    )
+    offer_id = int(p["offer_id"])
+    buttons = (
+        (
+            Button(_("✅ Accept and pay"), OFFER_ACCEPT.pack(offer=offer_id)),
+            Button(_("❌ Decline"), OFFER_DECLINE.pack(offer=offer_id)),
+        ),
+    )
+    return OutgoingMessage(text, buttons=buttons)
+
+
+def _simple(template: str) -> Any:
+    def render(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+        return OutgoingMessage(_(template, price=_price(p), days=p["delivery_days"]))
+
+    return render
+
+
+RENDERERS = {
+    "offer.new": render_new_offer,
+    "offer.accepted": _simple(
+        N_("🎉 The buyer accepted your offer ({price}). The order starts when they pay.")
+    ),
+    "offer.declined": _simple(N_("The buyer declined your offer ({price}).")),
+    "offer.closed": _simple(
+        N_("Your offer ({price}) is closed: the request expired or took another offer.")
+    ),
+}
+
+
+def register(app: AnyApplication) -> None:
+    dependencies = deps_of(app)
+    for button in (OFFER_START, OFFER_ACCEPT, OFFER_DECLINE):
+        dependencies.callbacks.register(button)
+    dependencies.steps[FLOW] = on_step
+    for kind, renderer in RENDERERS.items():
+        dependencies.renderers.register(kind, renderer)
+    app.add_handler(CallbackQueryHandler(start_offer, pattern=OFFER_START.pattern))
+    app.add_handler(CallbackQueryHandler(accept, pattern=OFFER_ACCEPT.pattern))
+    app.add_handler(CallbackQueryHandler(decline, pattern=OFFER_DECLINE.pattern))

@@ -1,0 +1,1 @@
+"""Finding gigs: browse, search, similar gigs, and the filters a buyer picks."""

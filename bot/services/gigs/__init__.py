@@ -1,0 +1,1 @@
+"""Gig use cases: publishing, the guided creation, editing fields and lists, the catalog."""

@@ -1,0 +1,1 @@
+"""Group and channel subscriptions, gig posts in them, and groups' referral balances."""

@@ -1,0 +1,1 @@
+"""Paying sellers: Connect onboarding, transfers after clearance, Stars settled by hand."""

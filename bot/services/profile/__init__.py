@@ -1,0 +1,1 @@
+"""The seller profile shown on every gig card."""

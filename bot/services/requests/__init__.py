@@ -1,0 +1,1 @@
+"""Buyer requests (briefs), custom offers and followed searches, with their ports."""
