@@ -55,7 +55,6 @@ from bot.storage.repositories.tips import SqlTipRepository
 from bot.storage.repositories.updates import SqlProcessedUpdateRepository
 from bot.storage.repositories.users import SqlUserRepository
 
-
 log = logging.getLogger(__name__)
 
 

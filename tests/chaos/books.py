@@ -28,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.ledger import EXTERNAL_REFUNDS, escrow_account, is_external
-from bot.domain.order import CLOSED_STATUSES, OrderStatus
 from bot.domain.money import STARS
+from bot.domain.order import CLOSED_STATUSES, OrderStatus
 from bot.ops.reconcile import reconcile
 from bot.payments.fake_gateway import FakePaymentGateway
 from bot.payments.stars import StarsTransaction
