@@ -44,7 +44,7 @@ async def _fail_in_driver_commit(engine: AsyncEngine, monkeypatch: pytest.Monkey
     dbapi = engine.sync_engine.dialect.loaded_dbapi
     failures = [dbapi.OperationalError("database is locked")]
     async with engine.connect() as connection:
-        adapted = type((await connection.get_raw_connection()).dbapi_connection)
+        adapted: Any = type((await connection.get_raw_connection()).dbapi_connection)
     real_commit = adapted.commit
 
     def commit_once_failing(self: Any) -> None:
