@@ -108,7 +108,7 @@ async def test_a_payment_whose_booking_breaks_is_booked_after_the_webhook_retry(
 ) -> None:
     tally = Tally()
     async with fresh_store(tmp_path) as url:
-        # two points of the payment update's handling (today: the ledger insert and the COMMIT)
+        # two points of the payment update's handling (by index: whatever statements they are)
         await run_mode("webhook", url, tally, ("XTR",), only=lambda i: i in (10, 13))
     assert tally.fault_points == 2
     assert tally.ok(), "\n".join(tally.details())
