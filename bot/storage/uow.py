@@ -15,6 +15,7 @@ served. The busy timeout still covers writers in other processes (the CLI, a bac
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -53,6 +54,8 @@ from bot.storage.repositories.reviews import SqlReviewRepository
 from bot.storage.repositories.tips import SqlTipRepository
 from bot.storage.repositories.updates import SqlProcessedUpdateRepository
 from bot.storage.repositories.users import SqlUserRepository
+
+log = logging.getLogger(__name__)
 
 
 class SqlUnitOfWork:
@@ -141,11 +144,15 @@ class SqlUnitOfWork:
         connection = self.connection
         committed = False
         try:
-            if exc_type is None and not self._read_only:
-                await connection.commit()
-                committed = True
-            else:
-                await connection.rollback()
+            try:
+                if exc_type is None and not self._read_only:
+                    await connection.commit()
+                    committed = True
+                else:
+                    await connection.rollback()
+            except BaseException:
+                await _discard(connection)
+                raise
         finally:
             try:
                 await connection.close()
@@ -155,6 +162,24 @@ class SqlUnitOfWork:
                     self._write_lock.release()
         if committed and self._outbox.queued and self._after_notifications is not None:
             self._after_notifications()
+
+
+async def _discard(connection: AsyncConnection) -> None:
+    """Take a connection whose COMMIT or ROLLBACK failed out of the pool for good.
+
+    After a failed COMMIT SQLAlchemy counts the transaction as ended, so the pool's
+    reset-on-return skips its ROLLBACK; but the database may still hold it open: SQLite keeps
+    BEGIN IMMEDIATE's write lock (every other writer then waits out the busy timeout, and the
+    next unit of work on that connection fails "cannot start a transaction within a
+    transaction"), and on PostgreSQL the next unit of work would run inside the failed one's
+    transaction and see its uncommitted writes. Closing the driver's connection ends that
+    transaction on either store (SQLite and the server roll it back); the pool opens a new
+    one for the next unit of work.
+    """
+    try:
+        await connection.invalidate()
+    except Exception:  # the connection is broken already; the pool drops it either way
+        log.warning("could not discard a connection after a failed commit", exc_info=True)
 
 
 class SqlUnitOfWorkFactory:

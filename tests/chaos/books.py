@@ -11,15 +11,16 @@ Findings come in three kinds, and the suite's last line counts the first two:
   account, an open order whose escrow is not what its buyer paid, a provider refund or transfer
   the ledger does not show.
 
-`EXTRA_CHECKS` is where later invariants plug in as one line each, e.g. "reconcile finds 0
-mismatches" once `bot/services/money/reconcile.py` exists (see `reconcile_check` below).
+`EXTRA_CHECKS` is where later invariants plug in as one line each; it holds `reconcile_check`
+("reconcile finds 0 mismatches", production's `bot.services.money.reconcile.reconcile`): a
+mismatch is a broken finding.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -27,10 +28,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.ledger import EXTERNAL_REFUNDS, escrow_account, is_external
+from bot.domain.money import STARS
 from bot.domain.order import CLOSED_STATUSES, OrderStatus
 from bot.payments.fake_gateway import FakePaymentGateway
+from bot.payments.stars import StarsTransaction
+from bot.services.money.reconcile import reconcile
 from bot.storage.db import READ_ONLY_OPTION
 from bot.storage.tables import ledger_entries, ledger_transactions, orders
+from bot.storage.uow import SqlUnitOfWorkFactory
 from tests.chaos.faults import StarsLedger
 
 LOST, DUPLICATED, BROKEN = "lost", "duplicated", "broken"
@@ -120,14 +125,43 @@ async def audit(engine: AsyncEngine, provider: ProviderRecord) -> list[Finding]:
     return findings
 
 
+@dataclass(frozen=True)
+class _RecordedStars:
+    """Telegram's getStarTransactions, as the provider's record says: every Stars charge (order
+    or tip) came in, and every refunded one went out again under the same id."""
+
+    provider: ProviderRecord
+
+    async def transactions(self, since: int | None = None) -> Sequence[StarsTransaction]:
+        listed: list[StarsTransaction] = []
+        for charge in self.provider.charges:
+            if charge.currency != STARS:
+                continue
+            payload = f"{charge.kind}:{charge.order_id}"
+            listed.append(StarsTransaction(charge.telegram_charge_id, charge.amount_minor, 0,
+                                           incoming=True, user_id=None, invoice_payload=payload))
+            listed += [
+                StarsTransaction(charge.telegram_charge_id, amount, 0, incoming=False, user_id=None)
+                for amount in self.provider.refund_objects(charge)
+            ]  # fmt: skip
+        return listed
+
+
 async def reconcile_check(engine: AsyncEngine, provider: ProviderRecord) -> list[Finding]:
-    """`reconcile` finds 0 mismatches (needs bot/services/money/reconcile.py; append to
-    EXTRA_CHECKS)."""
-    raise NotImplementedError("wire bot.services.money.reconcile.reconcile here once it exists")
+    """`python -m bot reconcile` finds 0 mismatches: production's own matching, run on the
+    database and the provider's record (Stripe's side only where a fake gateway stands in for
+    it; the end-to-end and kill parts pay in Stars or through the simulator alone)."""
+    report = await reconcile(
+        SqlUnitOfWorkFactory(engine), provider.gateway, _RecordedStars(provider)
+    )
+    return [
+        Finding(BROKEN, f"reconcile:{m.kind.name}:{m.ref}", f"reconcile: {m.line()}")
+        for m in report.mismatches
+    ]
 
 
 #: Further checks, run after the built-in ones (see the module docstring).
-EXTRA_CHECKS: list[Check] = []
+EXTRA_CHECKS: list[Check] = [reconcile_check]
 
 
 async def _read(engine: AsyncEngine) -> tuple[dict[int, _Tx], dict[int, dict[str, object]]]:

@@ -14,7 +14,7 @@ anything, or timing out after they did it (the nastiest case: money moved, no an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -24,7 +24,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.payments.fake_gateway import FakePaymentGateway
-from bot.payments.gateway import AccountStatus, PaymentUnavailable, RefundResult, TransferResult
+from bot.payments.gateway import (
+    AccountStatus,
+    CardObject,
+    PaymentUnavailable,
+    RefundResult,
+    TransferResult,
+)
 from bot.payments.stars import StarsRefunder
 
 
@@ -215,6 +221,16 @@ class FlakyGateway:
             ),
         )
         return result
+
+    # Reading the provider's record is never broken: reconcile and the audit read through it.
+    async def list_charges(self, created_since: int | None = None) -> Sequence[CardObject]:
+        return await self.inner.list_charges(created_since)
+
+    async def list_refunds(self, created_since: int | None = None) -> Sequence[CardObject]:
+        return await self.inner.list_refunds(created_since)
+
+    async def list_transfers(self, created_since: int | None = None) -> Sequence[CardObject]:
+        return await self.inner.list_transfers(created_since)
 
 
 @dataclass

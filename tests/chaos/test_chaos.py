@@ -2,8 +2,8 @@
 
 The audit itself is tested first on hand-made books (it must see a lost charge, a refund made
 twice, a refund booked but never made); then every service money path is broken at a sample
-of its points on the store under test; then the end-to-end payment, which today loses the
-payment when booking it fails (the update is marked finished and never delivered again).
+of its points on the store under test; then the end-to-end payment whose booking breaks (the
+webhook answers 5xx and the redelivery books it), and a unit of work after a failed COMMIT.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.storage.db import create_engine
 from bot.storage.migrate import upgrade
 from bot.storage.sqlite_driver import OneHopConnection
 from bot.storage.uow import SqlUnitOfWorkFactory
-from tests.chaos.books import DUPLICATED, LOST, audit
+from tests.chaos.books import BROKEN, DUPLICATED, LOST, audit
 from tests.chaos.paths import PATHS, ChaosWorld, MoneyPath
 from tests.chaos.payments_e2e import run_mode
 from tests.chaos.report import Tally
@@ -37,7 +37,10 @@ async def test_the_audit_sees_a_charge_nobody_booked(world: MoneyWorld) -> None:
     order = await chaos.new_order("USD")
     paid = chaos.charge(order)  # the provider holds it; the bot never hears of it
     findings = await audit(world.engine, chaos.provider)
-    assert [(f.kind, f.key) for f in findings] == [(LOST, f"charge:{paid.telegram_charge_id}")]
+    assert [(f.kind, f.key) for f in findings] == [
+        (LOST, f"charge:{paid.telegram_charge_id}"),
+        (BROKEN, f"reconcile:missing_in_ledger:stripe:{paid.provider_charge_id}"),  # reconcile too
+    ]
     await chaos.payments.confirm_payment(paid)
     assert await audit(world.engine, chaos.provider) == []
 
@@ -50,9 +53,11 @@ async def test_the_audit_sees_a_refund_made_twice_and_one_never_made(world: Mone
     charge = world.gateway.charges[str(order.provider_charge_id)]
     charge.refunded_minor = 0  # let the fake refund it again, under another key
     await world.gateway.refund(charge.charge_id, charge.amount_minor, "USD", "a-second-key")
-    assert [f.kind for f in await audit(world.engine, chaos.provider)] == [DUPLICATED]
+    # reconcile sees the second refund too: a Stripe refund no ledger transaction names
+    assert [f.kind for f in await audit(world.engine, chaos.provider)] == [DUPLICATED, BROKEN]
     world.gateway.refunds.clear()  # as if neither refund had happened at the provider
-    assert [f.kind for f in await audit(world.engine, chaos.provider)] == [LOST]
+    # ... and the booked refund's Stripe object missing at the provider
+    assert [f.kind for f in await audit(world.engine, chaos.provider)] == [LOST, BROKEN]
 
 
 async def test_the_audit_passes_a_refund_still_pending_only_while_it_is_due(
@@ -67,13 +72,10 @@ async def test_the_audit_passes_a_refund_still_pending_only_while_it_is_due(
     assert await audit(world.engine, chaos.provider) == []
 
 
-#: Paths that lose money today even without a fault, and why (the fix is elsewhere).
-KNOWN_LOSSES = {
-    "stripe charge.refunded partial": "charge.refunded books the whole escrow as refunded "
-    "whatever amount_refunded says; the rest is never refunded",
-    "second charge card": "a second charge for an order already paid is only alerted, "
-    "never refunded",
-}
+#: Paths that lose money even without a fault, and why (the fix is elsewhere). Empty since
+#: the payment journal, the per-refund booking of charge.refunded and the automatic refund of a
+#: second charge; a path listed here is a strict xfail, so it shows up once it is fixed.
+KNOWN_LOSSES: dict[str, str] = {}
 
 
 def _path_params() -> list[Any]:
@@ -81,7 +83,7 @@ def _path_params() -> list[Any]:
         pytest.param(
             path,
             id=path.name.replace(" ", "-"),
-            marks=[pytest.mark.xfail(strict=False, reason=KNOWN_LOSSES[path.name])]
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_LOSSES[path.name])]
             if path.name in KNOWN_LOSSES
             else [],
         )
@@ -101,29 +103,17 @@ async def test_a_service_money_path_survives_a_sample_of_its_faults(
     assert tally.ok(), "\n".join(tally.details())
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="today a successful_payment whose booking fails is marked finished and answered "
-    "200, so it is never delivered again and the charge stays unbooked (the payment journal "
-    "and the 5xx answer fix it)",
-)
 async def test_a_payment_whose_booking_breaks_is_booked_after_the_webhook_retry(
     tmp_path: Path,
 ) -> None:
     tally = Tally()
     async with fresh_store(tmp_path) as url:
-        # two points of the payment update's handling (today: the ledger insert and the COMMIT)
+        # two points of the payment update's handling (by index: whatever statements they are)
         await run_mode("webhook", url, tally, ("XTR",), only=lambda i: i in (10, 13))
     assert tally.fault_points == 2
     assert tally.ok(), "\n".join(tally.details())
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="a COMMIT the SQLite driver fails leaves its transaction open on the pooled "
-    "connection (SQLAlchemy counts it as ended, so the pool does not roll it back); the next "
-    "unit of work on it fails with 'cannot start a transaction within a transaction'",
-)
 async def test_a_unit_of_work_after_a_failed_commit_starts_cleanly(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
