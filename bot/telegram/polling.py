@@ -122,17 +122,26 @@ class DurablePoller:
         await self._app.update_queue.put(update)
 
     async def _restore(self) -> int:
+        """Queue every stored, unfinished update again, page by page (Telegram will not send
+        them again: their offset was confirmed once they were stored)."""
         async with self._uow() as uow:
             # One process polls: unfinished claims are its predecessor's, cut short.
             await uow.updates.release_unfinished()
-            rows = await uow.inbox.unfinished(RESTORE_BATCH)
-        for _update_id, payload in rows:
-            update = Update.de_json(dict(payload), self._app.bot)
-            await self._app.update_queue.put(update)
-        if rows:
+        restored, after = 0, None
+        while True:
+            async with self._uow() as uow:
+                rows = await uow.inbox.unfinished(RESTORE_BATCH, after=after)
+            for update_id, payload in rows:
+                update = Update.de_json(dict(payload), self._app.bot)
+                await self._app.update_queue.put(update)
+                after = update_id
+            restored += len(rows)
+            if len(rows) < RESTORE_BATCH:
+                break
+        if restored:
             log.warning("%d stored update(s) not finished before the last stop: handled again",
-                        len(rows))  # fmt: skip
-        return len(rows)
+                        restored)  # fmt: skip
+        return restored
 
     async def _run(self) -> None:
         failures = 0

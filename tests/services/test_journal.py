@@ -268,3 +268,22 @@ async def test_finished_inbox_updates_are_pruned_after_a_day_unfinished_never(
     assert await pruner.prune() == 1
     async with world.uow() as uow:
         assert [update_id for update_id, _ in await uow.inbox.unfinished(10)] == [2]
+
+
+async def test_unfinished_inbox_updates_are_read_page_by_page(world: MoneyWorld) -> None:
+    """A restart queues every stored update again, however many: the pages never skip one."""
+    async with world.uow() as uow:
+        await uow.inbox.store_many(
+            [(n, {"update_id": n}) for n in range(1, 8)], world.clock.now()
+        )
+        await uow.inbox.finish_many([3], world.clock.now())
+    seen: list[int] = []
+    after: int | None = None
+    while True:
+        async with world.uow() as uow:
+            page = [update_id for update_id, _ in await uow.inbox.unfinished(2, after=after)]
+        if not page:
+            break
+        seen += page
+        after = page[-1]
+    assert seen == [1, 2, 4, 5, 6, 7]

@@ -80,7 +80,9 @@ class InboundUpdateRepository(Protocol):
         """Store raw updates by update_id (a stored one is kept as it is); how many were new."""
         ...
 
-    async def unfinished(self, limit: int) -> Sequence[tuple[int, Mapping[str, Any]]]:
+    async def unfinished(
+        self, limit: int, after: int | None = None
+    ) -> Sequence[tuple[int, Mapping[str, Any]]]:
         """Stored updates not handled to the end yet, oldest first (those whose claim finished
         are marked finished on the way)."""
         ...

@@ -159,7 +159,9 @@ class SqlInboundUpdateRepository:
             )
         return stored
 
-    async def unfinished(self, limit: int) -> Sequence[tuple[int, Mapping[str, Any]]]:
+    async def unfinished(
+        self, limit: int, after: int | None = None
+    ) -> Sequence[tuple[int, Mapping[str, Any]]]:
         finished_claim = exists().where(
             processed_updates.c.update_id == inbound_updates.c.update_id,
             processed_updates.c.finished_at.is_not(None),
@@ -175,7 +177,10 @@ class SqlInboundUpdateRepository:
         )
         rows = await self._connection.execute(
             select(inbound_updates.c.update_id, inbound_updates.c.payload)
-            .where(inbound_updates.c.finished_at.is_(None))
+            .where(
+                inbound_updates.c.finished_at.is_(None),
+                inbound_updates.c.update_id > (after if after is not None else -1),
+            )
             .order_by(inbound_updates.c.update_id)
             .limit(limit)
         )
