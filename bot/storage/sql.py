@@ -10,17 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 async def insert_ignoring_conflict(
-    connection: AsyncConnection, table: Table, values: dict[str, Any]
+    connection: AsyncConnection,
+    table: Table,
+    values: dict[str, Any],
+    conflict_on: list[str] | None = None,
 ) -> bool:
     """Insert a row unless it collides with a unique key; True when it was inserted.
 
     Done with ON CONFLICT DO NOTHING rather than catching IntegrityError, because on
-    PostgreSQL a failed statement aborts the whole surrounding transaction.
+    PostgreSQL a failed statement aborts the whole surrounding transaction. With
+    `conflict_on`, only a collision on those columns is ignored: one on any other unique key
+    still raises, for tables where such a collision means a bug, not a repeat.
     """
-    if connection.dialect.name == "postgresql":
-        statement: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing(
+        index_elements=conflict_on
+    )
     result = await connection.execute(statement)
     return bool(result.rowcount)
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
+from bot.domain.ledger import Entry, LedgerTransaction
 from bot.domain.money import Money
 from bot.domain.order import OrderStatus
 from bot.domain.reconcile import MismatchKind
 from bot.payments.gateway import PaymentUnavailable
+from bot.services.money.payments import PaymentReceived
 from bot.services.money.reconcile import GRACE, SUSPENSE, ReconcileService, reconcile
 from bot.services.orders.steps import OPS_ALERT
 from bot.services.orders.tips import TipPaid, tip_payload
@@ -296,3 +299,46 @@ async def test_one_provider_down_does_not_stop_the_other(world: MoneyWorld) -> N
     sent = await alerts(world)
     assert any("stripe: not checked" in alert and "tomorrow" in alert for alert in sent)
     assert await check(world) == []  # Stripe is back: the card payment matches as well
+
+
+async def test_a_payment_applied_after_the_sweep_refunded_it_starts_no_order(
+    world: MoneyWorld,
+) -> None:
+    """The journal may apply a payment hours late; if the sweep refunded the charge as unplaced
+    meanwhile, the order must not start on money that went back."""
+    sweeper = service(world)
+    order = await world.place(await world.add_gig())
+    # Stripe holds the charge (Telegram's, with no metadata); the update is not applied yet.
+    charge = world.gateway.create_charge(
+        order.total_minor, "USD", description="Telegram payment by 2002"
+    )
+    payment = PaymentReceived(
+        order.id, order.buyer_id, "USD", order.total_minor, "tg_late_1", charge
+    )
+    world.clock.advance(GRACE * 2)
+    assert await sweeper.sweep() == 0
+    assert world.gateway.charges[payment.provider_charge_id].refunded_minor == order.total_minor
+    assert (await world.payments.confirm_payment(payment)).value == "settled_before"
+    assert (await world.order(order.id)).status == OrderStatus.awaiting_payment
+    assert await world.escrow(order.id) == 0
+    assert any(payment.telegram_charge_id in alert for alert in await alerts(world))
+    assert await check(world) == []
+
+
+async def test_a_second_movement_naming_a_booked_provider_object_is_refused(
+    world: MoneyWorld,
+) -> None:
+    """A repeat of a movement (same key) is ignored; another movement naming the same provider
+    object is a bug, and raises instead of vanishing while the rest of its work commits."""
+    order = await world.place(await world.add_gig())
+    await world.payments.confirm_payment(world.payment(order))
+    ref = f"stripe:{(await world.order(order.id)).provider_charge_id}"
+    other = LedgerTransaction(
+        key="test:other",
+        kind="payment",
+        entries=(Entry("external:stripe", Money(-1, "USD")), Entry("suspense:x", Money(1, "USD"))),
+        provider_ref=ref,
+    )
+    with pytest.raises(IntegrityError):
+        async with world.uow() as uow:
+            await uow.ledger.record(other, world.clock.now())

@@ -57,6 +57,7 @@ class PaymentOutcome(StrEnum):
     duplicate = "duplicate"  # this charge was already recorded; nothing done
     refunding = "refunding"  # paid too late: the money goes back to the buyer
     unknown_order = "unknown_order"  # operators were told
+    settled_before = "settled_before"  # refunded by reconcile as unplaced; operators told
 
 
 def parse_payload(payload: str) -> int:
@@ -151,6 +152,23 @@ class PaymentService:
                     order_id=paid.order_id,
                 )
                 return PaymentOutcome.unknown_order
+            ref = payment_ref(order.rail, paid.telegram_charge_id, paid.provider_charge_id)
+            if ref is not None and await uow.ledger.has_provider_ref(ref):
+                # The reconcile sweep found this charge with no order naming it and refunded
+                # it; booking it now would start an order whose money went back.
+                await alert_operators(
+                    uow,
+                    self._admins,
+                    now,
+                    N_(
+                        "Payment {charge} for order #{order_id} arrived after it had been "
+                        "refunded as unplaced; the order stays unpaid."
+                    ),
+                    f"settled:{paid.telegram_charge_id}",
+                    charge=paid.telegram_charge_id,
+                    order_id=paid.order_id,
+                )
+                return PaymentOutcome.settled_before
             charge_fields = {
                 "telegram_charge_id": paid.telegram_charge_id,
                 "provider_charge_id": paid.provider_charge_id or None,
@@ -211,7 +229,6 @@ class PaymentService:
                     notify(order.buyer_id, "order.receipt", order, due_at=due_at), now
                 )
             source = "external:stars" if order.rail == "stars" else "external:stripe"
-            ref = payment_ref(order.rail, paid.telegram_charge_id, paid.provider_charge_id)
             await uow.ledger.record(
                 payment_received(order.id, amount, source, provider_ref=ref), now
             )

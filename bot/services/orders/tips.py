@@ -137,11 +137,23 @@ class TipService:
                 return False
             net = tip_division(amount, order.rates).seller_net  # the order's frozen rate
             source = external_source_for(order.currency)
+            ref = payment_ref(order.rail, paid.telegram_charge_id, paid.provider_charge_id)
             transaction = tip_received(
                 order.id, paid.telegram_charge_id, amount, order.seller_id, net, source,
-                provider_ref=payment_ref(order.rail, paid.telegram_charge_id,
-                                         paid.provider_charge_id),
+                provider_ref=ref,
             )  # fmt: skip
+            if await uow.ledger.has(transaction.key):
+                return False
+            if ref is not None and await uow.ledger.has_provider_ref(ref):
+                # Refunded by the reconcile sweep as unplaced before this arrived.
+                await alert_operators(
+                    uow, self._config.admin_ids, now,
+                    N_("Tip payment {charge} on order #{order_id} arrived after it had been "
+                       "refunded as unplaced; nothing was credited."),
+                    f"settled:{paid.telegram_charge_id}",
+                    charge=paid.telegram_charge_id, order_id=paid.order_id,
+                )  # fmt: skip
+                return False
             if not await uow.ledger.record(transaction, now):
                 return False
             await uow.tips.add(

@@ -35,6 +35,9 @@ class SqlLedgerRepository:
                 "created_at": now,
                 "provider_ref": transaction.provider_ref,
             },
+            # A repeat of the same movement (its key) is ignored; a second movement naming a
+            # provider object another one already names raises: never dropped in silence.
+            conflict_on=["key"],
         )
         if not inserted:
             return False
