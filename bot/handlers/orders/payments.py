@@ -24,8 +24,10 @@ from telegram.ext import (
 from bot.callbacks import action
 from bot.domain.money import Money
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.routing import PaymentOf, payload_pattern_except
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.money.invoices import InvoiceKind
 from bot.services.money.journal import ORDER_PAYMENT, TELEGRAM_REFUND, JournalService
 from bot.services.money.journal_appliers import telegram_payment_row, telegram_refund_row
 from bot.services.money.payments import REQUIREMENT_FILE, PaymentService, parse_payload
@@ -260,8 +262,11 @@ def register(app: AnyApplication) -> None:
     for kind, renderer in RENDERERS.items():
         dependencies.renderers.register(kind, renderer)
     dependencies.renderers.register("ops.alert", render_ops_alert)
-    app.add_handler(PreCheckoutQueryHandler(pre_checkout))
-    app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
+    # Every invoice that is not a tip: the order's, and payloads of no kind of ours, which
+    # `parse_payload` refuses with a clear answer.
+    not_tip = payload_pattern_except(InvoiceKind.TIP)
+    app.add_handler(PreCheckoutQueryHandler(pre_checkout, pattern=not_tip))
+    app.add_handler(MessageHandler(PaymentOf(InvoiceKind.TIP, others=True), successful_payment))
     app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, refunded_payment))
     app.add_handler(CallbackQueryHandler(decline, pattern=DECLINE.pattern))
     app.add_handler(CallbackQueryHandler(settle, pattern=SETTLE.pattern))

@@ -1,9 +1,9 @@
 """Tips in chat: "Add a tip" under the completion notice, amounts as buttons or typed, an
 invoice, and the tip's own pre-checkout and successful payment.
 
-Registered before `payments`, whose pre-checkout and successful-payment handlers take every
-other payload: within one handler group the first match wins, so a tip's updates never reach
-the order's payment flow (and vice versa, thanks to the payload filters below).
+A tip's pre-checkout and successful payment are routed by the invoice's kind
+(`bot.handlers.routing`): these routes take tip payloads, the order's payment flow every other,
+so neither depends on which is registered first.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from telegram import LabeledPrice, Message, Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, PreCheckoutQueryHandler, filters
+from telegram import LabeledPrice, Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, PreCheckoutQueryHandler
 
 from bot.domain.money import STARS, Money
 from bot.errors import ValidationFailed
@@ -22,10 +22,12 @@ from bot.handlers.orders.delivery import tapped
 from bot.handlers.orders.notices import money, title
 from bot.handlers.orders.payments import journal_payment
 from bot.handlers.replies import acknowledge, reply
+from bot.handlers.routing import PaymentOf, payload_pattern
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.money.invoices import InvoiceKind
 from bot.services.money.journal import TIP_PAYMENT
-from bot.services.orders.tips import TIP_PREFIX, TipService, tip_payload
+from bot.services.orders.tips import TipService, tip_payload
 from bot.services.ports import OrderRecord
 from bot.services.progress import Progress
 from bot.telegram.messages import Button, OutgoingMessage
@@ -137,14 +139,6 @@ async def successful_tip(update: Update, context: AnyContext) -> None:
     await journal_payment(update, context, TIP_PAYMENT)
 
 
-class _TipPayment(filters.MessageFilter):
-    """A successful payment of a tip invoice (the order's own payments go to `payments`)."""
-
-    def filter(self, message: Message) -> bool:
-        paid = message.successful_payment
-        return paid is not None and paid.invoice_payload.startswith(TIP_PREFIX)
-
-
 def render_tip_received(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
     text = _(
         "💝 The buyer of {order} sent you a tip of {tip}; {net} is on your balance.",
@@ -169,7 +163,7 @@ def register(app: AnyApplication) -> None:
     dependencies.steps[TIP_FLOW] = tip_step
     dependencies.renderers.register("order.tip_received", render_tip_received)
     dependencies.renderers.register("order.tip_thanks", render_tip_thanks)
-    app.add_handler(PreCheckoutQueryHandler(pre_checkout, pattern=f"^{TIP_PREFIX}"))
-    app.add_handler(MessageHandler(_TipPayment(), successful_tip))
+    app.add_handler(PreCheckoutQueryHandler(pre_checkout, pattern=payload_pattern(InvoiceKind.TIP)))
+    app.add_handler(MessageHandler(PaymentOf(InvoiceKind.TIP), successful_tip))
     for button, handler in ((TIP, tip_start), (TIP_AMOUNT, tip_amount), (TIP_CUSTOM, tip_custom)):
         app.add_handler(CallbackQueryHandler(handler, pattern=button.pattern))
