@@ -71,9 +71,10 @@ def _encode(prefix: str, name: str, kind: FieldType, value: Any) -> str:
             raise TypeError(f"{prefix}.{name} has characters buttons cannot carry")
         return text
     assert issubclass(kind, StrEnum)
-    if not isinstance(value, kind):
-        raise TypeError(f"{prefix}.{name} must be a {kind.__name__}")
-    return value.value
+    try:  # a member, or the text of one (what an old constant or a test may hold)
+        return kind(value).value
+    except ValueError:
+        raise TypeError(f"{prefix}.{name} must be a {kind.__name__}") from None
 
 
 def _decode(kind: FieldType, raw: str) -> Any:

@@ -42,3 +42,14 @@ async def test_order_pay_approve_and_tip_with_features_registered_in_reverse(
     reversed_shop: Harness,
 ) -> None:
     await outcomes.test_tip_after_approval_goes_to_the_seller_less_commission(reversed_shop)
+
+
+async def test_a_button_with_an_op_the_bot_never_wrote_changes_nothing(harness: Harness) -> None:
+    """Before the ops were enums, an unknown op fell through to a default branch."""
+    eve = harness.user("eve")
+    await eve.send("/start")
+    menu = await eve.expect("Hi")
+    for data in ("gm:zap:1", "po:zap", "pf:zap", "gx:1:x:zap:0:1", "zz:1"):
+        answer = await (await harness.forge_tap(eve, menu, data)).answer()
+        assert answer.get("show_alert") is True, data
+        assert "no longer valid" in answer["text"], data

@@ -91,7 +91,8 @@ def test_packing_checks_types_and_the_64_byte_limit() -> None:
     with pytest.raises(TypeError):
         ALL.pack(n=1, s="x", b=1, op=Op.OPEN)
     with pytest.raises(TypeError):
-        ALL.pack(n=1, s="x", b=True, op="open")
+        ALL.pack(n=1, s="x", b=True, op="reopen")
+    assert ALL.pack(n=1, s="x", b=True, op="open") == ALL.pack(n=1, s="x", b=True, op=Op.OPEN)
     with pytest.raises(TypeError):
         ALL.pack(n=1, s="a:b", b=True, op=Op.OPEN)
     with pytest.raises(CallbackTooLong):

@@ -7,6 +7,8 @@ earnings are settled by the operator (Telegram cannot pay Stars out), so they ge
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
@@ -18,8 +20,16 @@ from bot.i18n.catalogs import Translator
 from bot.services.payouts.onboarding import ConnectOnboarding, PayoutStatus
 from bot.telegram.messages import Button, OutgoingMessage
 
-PO = action("po", op=str)
-LINK, CHECK = "link", "check"
+
+class PayoutOp(StrEnum):
+    """The payout panel's buttons: a Stripe onboarding link, or check the account again."""
+
+    LINK = "link"
+    CHECK = "check"
+
+
+PO = action("po", op=PayoutOp)
+LINK, CHECK = PayoutOp.LINK, PayoutOp.CHECK
 DEEP_LINK_PREFIX = "payouts"
 
 

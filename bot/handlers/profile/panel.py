@@ -7,6 +7,8 @@ accepted when it is not.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
@@ -21,15 +23,27 @@ from bot.services.profile.profiles import FLOW, ProfileService
 from bot.services.progress import Progress
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
-PF = action("pf", field=str)
-CANCEL = "cancel"
+
+class ProfileField(StrEnum):
+    """What a profile button edits (or cancel); a field the bot never wrote is refused."""
+
+    DISPLAY_NAME = "display_name"
+    BIO = "bio"
+    SKILLS = "skills"
+    LANGUAGES = "languages"
+    TIMEZONE = "timezone"
+    CANCEL = "cancel"
+
+
+PF = action("pf", field=ProfileField)
+CANCEL = ProfileField.CANCEL
 
 FIELDS = (
-    ("display_name", N_("Display name")),
-    ("bio", N_("Short bio")),
-    ("skills", N_("Skills")),
-    ("languages", N_("Languages")),
-    ("timezone", N_("Time zone")),
+    (ProfileField.DISPLAY_NAME, N_("Display name")),
+    (ProfileField.BIO, N_("Short bio")),
+    (ProfileField.SKILLS, N_("Skills")),
+    (ProfileField.LANGUAGES, N_("Languages")),
+    (ProfileField.TIMEZONE, N_("Time zone")),
 )
 
 QUESTIONS = {
@@ -80,7 +94,7 @@ async def on_button(update: Update, context: AnyContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    field = str(PF.unpack(query.data or "")["field"])
+    field: ProfileField = PF.unpack(query.data or "")["field"]
     _ = translator(update, context)
     service = deps(context).service(ProfileService)
     if field == CANCEL:
@@ -88,7 +102,7 @@ async def on_button(update: Update, context: AnyContext) -> None:
         await acknowledge(update)
         await reply(update, context, profile_message(_, profile, _("Nothing was changed.")))
         return
-    await service.begin_edit(identity(update).id, field)
+    await service.begin_edit(identity(update).id, field.value)
     await acknowledge(update)
     cancel = Button(_("✖️ Cancel"), PF.pack(field=CANCEL))
     await reply(update, context, OutgoingMessage(_(QUESTIONS[field]), buttons=((cancel,),)))
