@@ -151,6 +151,10 @@ class CallbackRegistry:
         self._actions: dict[str, CallbackAction] = {}
 
     def register(self, action: CallbackAction) -> CallbackAction:
+        """Add `action`; the same action again is a no-op (a route and the module that draws
+        its buttons may both declare it), another action on its prefix an error."""
+        if self._actions.get(action.prefix) == action:
+            return action
         if action.prefix in self._actions:
             raise ValueError(f"callback prefix {action.prefix!r} registered twice")
         self._actions[action.prefix] = action

@@ -12,33 +12,40 @@ from collections.abc import Mapping
 from typing import Any
 
 from telegram import LabeledPrice, Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, PreCheckoutQueryHandler
 
 from bot.domain.money import STARS, Money
 from bot.errors import ValidationFailed
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.orders.buttons import TIP, TIP_AMOUNT, TIP_CUSTOM
-from bot.handlers.orders.delivery import tapped
 from bot.handlers.orders.notices import money, title
 from bot.handlers.orders.payments import journal_payment
 from bot.handlers.replies import acknowledge, reply
-from bot.handlers.routing import PaymentOf, payload_pattern
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.money.invoices import InvoiceKind
 from bot.services.money.journal import TIP_PAYMENT
 from bot.services.orders.tips import TipService, tip_payload
-from bot.services.ports import OrderRecord
-from bot.services.progress import Progress
+from bot.services.ports import OrderRecord, TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.telegram.messages import Button, OutgoingMessage
 
 TIP_FLOW = "tip"
 
 
-async def tip_start(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, TIP)
-    choice = await deps(context).service(TipService).choice(data["order"], user_id)
-    _ = translator(update, context)
+routes = Routes()
+
+
+@routes.button(TIP)
+async def tip_start(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    tips: TipService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    choice = await tips.choice(order, user.id)
     await acknowledge(update)
     order_id = choice.order.id
     rows = [
@@ -59,22 +66,33 @@ async def tip_start(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(text, tuple(rows)))
 
 
-async def tip_amount(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, TIP_AMOUNT)
-    service = deps(context).service(TipService)
-    choice = await service.choice(data["order"], user_id)
-    amount = await service.check(choice.order.id, user_id, data["amount"])
+@routes.button(TIP_AMOUNT)
+async def tip_amount(
+    order: int,
+    amount: int,
+    user: TelegramIdentity,
+    tips: TipService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    choice = await tips.choice(order, user.id)
+    checked = await tips.check(choice.order.id, user.id, amount)
     await acknowledge(update)
-    await send_tip_invoice(update, context, choice.order, amount)
+    await send_tip_invoice(update, context, choice.order, checked)
 
 
-async def tip_custom(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, TIP_CUSTOM)
-    choice = await deps(context).service(TipService).choice(data["order"], user_id)
-    await deps(context).progress.save(
-        user_id, Progress(TIP_FLOW, "amount", {"order": choice.order.id})
-    )
-    _ = translator(update, context)
+@routes.button(TIP_CUSTOM)
+async def tip_custom(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    tips: TipService,
+    progress: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    choice = await tips.choice(order, user.id)
+    await progress.save(user.id, Progress(TIP_FLOW, "amount", {"order": choice.order.id}))
     await acknowledge(update)
     text = _(
         "Type the tip's amount, from {low} to {high}.",
@@ -120,20 +138,18 @@ async def send_tip_invoice(
     )
 
 
-async def pre_checkout(update: Update, context: AnyContext) -> None:
+@routes.pre_checkout(InvoiceKind.TIP)
+async def pre_checkout(update: Update, tips: TipService) -> None:
     query = update.pre_checkout_query
     if query is None:
         return
-    await (
-        deps(context)
-        .service(TipService)
-        .check_pre_checkout(
-            query.invoice_payload, query.from_user.id, query.total_amount, query.currency
-        )
+    await tips.check_pre_checkout(
+        query.invoice_payload, query.from_user.id, query.total_amount, query.currency
     )
     await query.answer(ok=True)
 
 
+@routes.payment(InvoiceKind.TIP)
 async def successful_tip(update: Update, context: AnyContext) -> None:
     """Journaled like an order's payment (see `payments.journal_payment`)."""
     await journal_payment(update, context, TIP_PAYMENT)
@@ -163,7 +179,4 @@ def register(app: AnyApplication) -> None:
     dependencies.steps[TIP_FLOW] = tip_step
     dependencies.renderers.register("order.tip_received", render_tip_received)
     dependencies.renderers.register("order.tip_thanks", render_tip_thanks)
-    app.add_handler(PreCheckoutQueryHandler(pre_checkout, pattern=payload_pattern(InvoiceKind.TIP)))
-    app.add_handler(MessageHandler(PaymentOf(InvoiceKind.TIP), successful_tip))
-    for button, handler in ((TIP, tip_start), (TIP_AMOUNT, tip_amount), (TIP_CUSTOM, tip_custom)):
-        app.add_handler(CallbackQueryHandler(handler, pattern=button.pattern))
+    routes.register(app)
