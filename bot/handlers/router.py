@@ -30,6 +30,7 @@ patterns are disjoint (`bot.handlers.routing`, `tests/unit/test_routes.py`).
 from __future__ import annotations
 
 import inspect
+import re
 import typing
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ from telegram.ext import (
 from bot.callbacks import CallbackAction
 from bot.handlers.context import AnyApplication, AnyContext, Deps, deps, deps_of, translator
 from bot.handlers.replies import identity
-from bot.handlers.routing import PaymentOf, payload_pattern
+from bot.handlers.routing import PaymentOf, payload_pattern, payload_pattern_except
 from bot.i18n.catalogs import Translator
 from bot.services.money.invoices import InvoiceKind
 from bot.services.ports import TelegramIdentity
@@ -127,9 +128,15 @@ class Routes:
 
         return decorate
 
-    def button(self, action: CallbackAction) -> Callable[[Handler], Handler]:
-        """Taps on `action`'s buttons; its fields are decoded into the handler's arguments."""
-        return self._add(lambda cb: CallbackQueryHandler(cb, pattern=action.pattern), action)
+    def button(self, action: CallbackAction, **fixed: Any) -> Callable[[Handler], Handler]:
+        """Taps on `action`'s buttons; its fields are decoded into the handler's arguments.
+
+        With `fixed` (every field given), only the one button with those values: how several
+        features each take one entry of a shared menu."""
+        pattern = action.pattern
+        if fixed:
+            pattern = rf"^{re.escape(action.pack(**fixed))}$"
+        return self._add(lambda cb: CallbackQueryHandler(cb, pattern=pattern), action)
 
     def command(
         self, name: str, chats: filters.BaseFilter | None = None
@@ -139,13 +146,23 @@ class Routes:
     def message(self, which: filters.BaseFilter) -> Callable[[Handler], Handler]:
         return self._add(lambda cb: MessageHandler(which, cb))
 
-    def pre_checkout(self, kind: InvoiceKind) -> Callable[[Handler], Handler]:
-        """Pre-checkout queries of invoices of `kind` (routed by payload kind, not by order)."""
-        return self._add(lambda cb: PreCheckoutQueryHandler(cb, pattern=payload_pattern(kind)))
+    def pre_checkout(
+        self, kind: InvoiceKind, *, also_unknown: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Pre-checkout queries of invoices of `kind` (routed by payload kind, not by order);
+        with `also_unknown`, also payloads of no kind of ours (for the route that refuses them
+        clearly -- one route of the bot may say so)."""
+        others = tuple(k for k in InvoiceKind if k != kind)
+        pattern = payload_pattern_except(*others) if also_unknown else payload_pattern(kind)
+        return self._add(lambda cb: PreCheckoutQueryHandler(cb, pattern=pattern))
 
-    def payment(self, kind: InvoiceKind) -> Callable[[Handler], Handler]:
-        """`successful_payment` messages of invoices of `kind`."""
-        return self._add(lambda cb: MessageHandler(PaymentOf(kind), cb))
+    def payment(
+        self, kind: InvoiceKind, *, also_unknown: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """`successful_payment` messages of invoices of `kind` (`also_unknown` as above)."""
+        others = tuple(k for k in InvoiceKind if k != kind)
+        which = PaymentOf(*others, others=True) if also_unknown else PaymentOf(kind)
+        return self._add(lambda cb: MessageHandler(which, cb))
 
     def register(self, app: AnyApplication) -> None:
         dependencies = deps_of(app)
