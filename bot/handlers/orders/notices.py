@@ -192,8 +192,8 @@ def render_cancel_requested(_: Translator, p: Payload) -> OutgoingMessage:
         text,
         (
             (
-                Button(_("Accept"), MUTUAL_ANSWER.pack(order=order_id, yes=1)),
-                Button(_("Decline"), MUTUAL_ANSWER.pack(order=order_id, yes=0)),
+                Button(_("Accept"), MUTUAL_ANSWER.pack(order=order_id, yes=True)),
+                Button(_("Decline"), MUTUAL_ANSWER.pack(order=order_id, yes=False)),
             ),
         ),
     )
@@ -211,8 +211,8 @@ def render_extension_requested(_: Translator, p: Payload) -> OutgoingMessage:
         text,
         (
             (
-                Button(_("Accept"), EXTENSION_ANSWER.pack(order=order_id, yes=1)),
-                Button(_("Decline"), EXTENSION_ANSWER.pack(order=order_id, yes=0)),
+                Button(_("Accept"), EXTENSION_ANSWER.pack(order=order_id, yes=True)),
+                Button(_("Decline"), EXTENSION_ANSWER.pack(order=order_id, yes=False)),
             ),
         ),
     )

@@ -98,16 +98,16 @@ def order_card(_: Translator, view: OrderView) -> OutgoingMessage:
     if view.answer_cancel:
         lines.append(_("{other} asked to cancel this order.", other=other).capitalize())
         rows.append((
-            Button(_("Accept the cancellation"), MUTUAL_ANSWER.pack(order=oid, yes=1)),
-            Button(_("Decline"), MUTUAL_ANSWER.pack(order=oid, yes=0)),
+            Button(_("Accept the cancellation"), MUTUAL_ANSWER.pack(order=oid, yes=True)),
+            Button(_("Decline"), MUTUAL_ANSWER.pack(order=oid, yes=False)),
         ))  # fmt: skip
     elif view.can_ask_cancel:
         rows.append((Button(_("Ask to cancel"), MUTUAL_CANCEL.pack(order=oid)),))
     if view.answer_extension:
         lines.append(_("The seller asks for {days} more day(s).", days=order.extension_days))
         rows.append((
-            Button(_("Give more time"), EXTENSION_ANSWER.pack(order=oid, yes=1)),
-            Button(_("Refuse"), EXTENSION_ANSWER.pack(order=oid, yes=0)),
+            Button(_("Give more time"), EXTENSION_ANSWER.pack(order=oid, yes=True)),
+            Button(_("Refuse"), EXTENSION_ANSWER.pack(order=oid, yes=False)),
         ))  # fmt: skip
     if view.can_ask_extension:
         rows.append((Button(_("⏳ Ask for more time"), EXTENSION_ASK.pack(order=oid)),))
