@@ -20,6 +20,7 @@ parameter (resolved once, at registration, from the type hints):
 * a `Translator`: the catalog of the user's language;
 * a `TelegramIdentity`: the acting user as the services know users;
 * a `ProgressStore` (the guided conversations' state) or the whole `Deps` (rarely needed);
+* in a message step (`routes.step(flow)`), the user's `Progress`;
 * a service class the composition root built (`Deps.services`): that instance.
 
 Anything else fails at registration, so a typo is found when the bot starts, not when a user
@@ -53,13 +54,17 @@ from bot.handlers.routing import PaymentOf, payload_pattern, payload_pattern_exc
 from bot.i18n.catalogs import Translator
 from bot.services.money.invoices import InvoiceKind
 from bot.services.ports import TelegramIdentity
-from bot.services.progress import ProgressStore
+from bot.services.progress import Progress, ProgressStore
 
 Handler = Callable[..., Awaitable[None]]
 #: How one argument is obtained: from the update, the context and the decoded button fields.
 Provider = Callable[[Update, AnyContext, dict[str, Any]], Any]
 PTBHandler = BaseHandler[Update, AnyContext, Any]
 Callback = Callable[[Update, AnyContext], Coroutine[Any, Any, None]]
+
+
+#: Where a message step's `Progress` travels among the decoded values (not a field name).
+_PROGRESS = "progress:"
 
 
 class RouteError(TypeError):
@@ -91,6 +96,8 @@ def _providers(
             providers[name] = lambda u, c, v: translator(u, c)
         elif hint is TelegramIdentity:
             providers[name] = lambda u, c, v: identity(u)
+        elif hint is Progress:
+            providers[name] = lambda u, c, v: v[_PROGRESS]
         elif hint is ProgressStore:
             providers[name] = lambda u, c, v: deps(c).progress
         elif hint is Deps:
@@ -109,6 +116,12 @@ class _Route:
     #: builds the PTB handler around the injecting callback
     make: Callable[[Callback], PTBHandler]
     action: CallbackAction | None = None
+    #: a message step of this guided-conversation flow (routed by `conversation.py`)
+    flow: str | None = None
+
+
+def _no_ptb_handler(callback: Callback) -> PTBHandler:
+    raise AssertionError("a message step has no PTB handler of its own")
 
 
 @dataclass
@@ -164,15 +177,46 @@ class Routes:
         which = PaymentOf(*others, others=True) if also_unknown else PaymentOf(kind)
         return self._add(lambda cb: MessageHandler(which, cb))
 
+    def step(self, flow: str) -> Callable[[Handler], Handler]:
+        """Private messages of users whose conversation progress names `flow` (the one
+        conversation router dispatches them; the handler may ask for the `Progress`)."""
+
+        def decorate(handler: Handler) -> Handler:
+            self.routes.append(_Route(handler, _no_ptb_handler, flow=flow))
+            return handler
+
+        return decorate
+
     def register(self, app: AnyApplication) -> None:
         dependencies = deps_of(app)
         for route in self.routes:
+            if route.flow is not None:
+                if route.flow in dependencies.steps:
+                    raise RouteError(f"message steps of flow {route.flow!r} declared twice")
+                providers = _providers(route.handler, (), dependencies.services)
+                dependencies.steps[route.flow] = _injecting_step(route, providers)
+                continue
             fields: tuple[str, ...] = ()
             if route.action is not None:
                 dependencies.callbacks.register(route.action)
                 fields = tuple(name for name, _ in route.action.fields)
             providers = _providers(route.handler, fields, dependencies.services)
             app.add_handler(route.make(_injecting(route, providers)))
+
+
+def _injecting_step(
+    route: _Route, providers: dict[str, Provider]
+) -> Callable[[Update, AnyContext, Progress], Coroutine[Any, Any, None]]:
+    handler = route.handler
+
+    async def call(update: Update, context: AnyContext, progress: Progress) -> None:
+        values = {_PROGRESS: progress}
+        await handler(**{name: get(update, context, values) for name, get in providers.items()})
+
+    call.__name__ = handler.__name__
+    call.__qualname__ = handler.__qualname__
+    call.__module__ = handler.__module__
+    return call
 
 
 def _injecting(route: _Route, providers: dict[str, Provider]) -> Callback:

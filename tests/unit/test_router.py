@@ -11,11 +11,13 @@ import pytest
 from telegram import Update
 
 from bot.callbacks import action
+from bot.handlers.context import deps_of
 from bot.handlers.router import RouteError, Routes
 from bot.i18n.catalogs import Translator
 from bot.services.orders.tips import TipService
 from bot.services.ports import TelegramIdentity
-from tests.unit.test_routes import USER, _button, build
+from bot.services.progress import Progress
+from tests.unit.test_routes import PRIVATE, USER, _button, _update, build
 
 
 class Door(StrEnum):
@@ -79,3 +81,23 @@ def test_the_same_action_may_be_declared_twice_but_not_two_on_one_prefix(tmp_pat
     first.register(app)
     with pytest.raises(ValueError, match="registered twice"):
         second.register(app)
+
+
+async def test_a_message_step_gets_the_progress_and_a_flow_is_declared_once(
+    tmp_path: Path,
+) -> None:
+    app = build(tmp_path)
+    seen: dict[str, Any] = {}
+    routes = Routes()
+
+    @routes.step("probe")
+    async def step(progress: Progress, user: TelegramIdentity) -> None:
+        seen.update(data=progress.data, user=user.id)
+
+    routes.register(app)
+    update = _update(1, message={"message_id": 1, "date": 0, "chat": PRIVATE, "from": USER})
+    context = app.context_types.context.from_update(update, app)
+    await deps_of(app).steps["probe"](update, context, Progress("probe", "one", {"n": 1}))
+    assert seen == {"data": {"n": 1}, "user": USER["id"]}
+    with pytest.raises(RouteError, match="declared twice"):
+        routes.register(app)

@@ -102,17 +102,24 @@ async def tip_custom(
     await reply(update, context, OutgoingMessage(text))
 
 
-async def tip_step(update: Update, context: AnyContext, progress: Progress) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+@routes.step(TIP_FLOW)
+async def tip_step(
+    update: Update,
+    context: AnyContext,
+    progress: Progress,
+    user: TelegramIdentity,
+    tips: TipService,
+    store: ProgressStore,
+) -> None:
+    message = update.effective_message
+    if message is None:
         return
     if not message.text:
         raise ValidationFailed(N_("Please type the amount."))
-    service = deps(context).service(TipService)
-    choice = await service.choice(int(progress.data["order"]), user.id)
+    choice = await tips.choice(int(progress.data["order"]), user.id)
     typed = Money.parse(message.text, choice.order.currency)
-    amount = await service.check(choice.order.id, user.id, typed.amount_minor)
-    await deps(context).progress.clear(user.id)
+    amount = await tips.check(choice.order.id, user.id, typed.amount_minor)
+    await store.clear(user.id)
     await send_tip_invoice(update, context, choice.order, amount)
 
 
@@ -176,7 +183,6 @@ def render_tip_thanks(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
 
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
-    dependencies.steps[TIP_FLOW] = tip_step
     dependencies.renderers.register("order.tip_received", render_tip_received)
     dependencies.renderers.register("order.tip_thanks", render_tip_thanks)
     routes.register(app)
