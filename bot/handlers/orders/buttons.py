@@ -8,6 +8,8 @@ the order's buyer, seller or an operator, so a forged button gets a refusal, not
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.callbacks import CallbackAction, action
 from bot.handlers.context import AnyApplication, deps_of
 
@@ -32,7 +34,17 @@ EXTENSION_ANSWER = action("oxta", order=int, yes=bool)
 # disputes
 DISPUTE_OPEN = action("odsp", order=int)
 DISPUTE_SUBMIT = action("odsps", order=int)
-RESOLVE = action("dres", order=int, outcome=str)
+
+
+class Outcome(StrEnum):
+    """How an operator resolves a dispute (an outcome the bot never wrote is refused)."""
+
+    RELEASE = "release"
+    REFUND = "refund"
+    SPLIT = "split"
+
+
+RESOLVE = action("dres", order=int, outcome=Outcome)
 # reviews
 RATE = action("orate", order=int, stars=int)
 REVIEW_SKIP = action("orsk", order=int)

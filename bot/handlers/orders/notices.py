@@ -25,6 +25,7 @@ from bot.handlers.orders.buttons import (
     RESOLVE,
     REVISION,
     TIP,
+    Outcome,
 )
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
@@ -262,9 +263,18 @@ def render_dispute_case(_: Translator, p: Payload) -> OutgoingMessage:
     return OutgoingMessage(
         text,
         (
-            (Button(_("Release to the seller"), RESOLVE.pack(order=order_id, outcome="release")),),
-            (Button(_("Refund the buyer"), RESOLVE.pack(order=order_id, outcome="refund")),),
-            (Button(_("Split by a percentage"), RESOLVE.pack(order=order_id, outcome="split")),),
+            (
+                Button(
+                    _("Release to the seller"),
+                    RESOLVE.pack(order=order_id, outcome=Outcome.RELEASE),
+                ),
+            ),
+            (Button(_("Refund the buyer"), RESOLVE.pack(order=order_id, outcome=Outcome.REFUND)),),
+            (
+                Button(
+                    _("Split by a percentage"), RESOLVE.pack(order=order_id, outcome=Outcome.SPLIT)
+                ),
+            ),
         ),
     )
 
