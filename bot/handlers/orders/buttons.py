@@ -19,7 +19,7 @@ DELIVER_SEND = action("dlvs", order=int)
 APPROVE = action("oapr", order=int)
 REVISION = action("orev", order=int)
 # the order view and chat
-MY_ORDERS = action("olist", seller=int)
+MY_ORDERS = action("olist", seller=bool)
 ORDER_OPEN = action("oopen", order=int)
 HISTORY = action("ohist", order=int)
 CHAT = action("ochat", order=int)

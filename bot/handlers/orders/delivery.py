@@ -11,7 +11,6 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot.callbacks import CallbackAction
 from bot.errors import ValidationFailed
 from bot.handlers.context import AnyApplication, AnyContext
 from bot.handlers.orders.buttons import APPROVE, DELIVER_SEND, DELIVER_START, REVISION
@@ -26,13 +25,6 @@ from bot.services.progress import Progress, ProgressStore
 from bot.telegram.messages import Button, OutgoingMessage
 
 DELIVER_FLOW, REVISION_FLOW = "deliver", "revision"
-
-
-def tapped(update: Update, button: CallbackAction) -> tuple[int, dict[str, Any]]:
-    """The tapping user's id and the button's fields (a forged button fails in the codec)."""
-    query = update.callback_query
-    assert query is not None
-    return query.from_user.id, button.unpack(query.data or "")
 
 
 def message_part(message: Message) -> dict[str, str]:
