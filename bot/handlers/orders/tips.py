@@ -17,7 +17,7 @@ from bot.domain.money import STARS, Money
 from bot.errors import ValidationFailed
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.orders.buttons import TIP, TIP_AMOUNT, TIP_CUSTOM
-from bot.handlers.orders.notices import money, title
+from bot.handlers.orders.notices import title
 from bot.handlers.orders.payments import journal_payment
 from bot.handlers.replies import acknowledge, reply
 from bot.handlers.router import Routes
@@ -25,10 +25,11 @@ from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.money.invoices import InvoiceKind
 from bot.services.money.journal import TIP_PAYMENT
+from bot.services.notices import NoticeKind, OrderNotice, TipReceived, TipThanks, payload_of
 from bot.services.orders.tips import TipService, tip_payload
 from bot.services.ports import OrderRecord, TelegramIdentity
 from bot.services.progress import Progress, ProgressStore
-from bot.telegram.messages import Button, OutgoingMessage
+from bot.telegram.messages import Button, OutgoingMessage, escape
 
 TIP_FLOW = "tip"
 
@@ -163,26 +164,36 @@ async def successful_tip(update: Update, context: AnyContext) -> None:
 
 
 def render_tip_received(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    notice = payload_of(TipReceived, p)
     text = _(
         "💝 The buyer of {order} sent you a tip of {tip}; {net} is on your balance.",
-        order=title(p),
-        tip=money(p, "tip_minor"),
-        net=money(p, "net_minor"),
+        order=_title(notice),
+        tip=_money(notice.tip_minor, notice.currency),
+        net=_money(notice.net_minor, notice.currency),
     )
     return OutgoingMessage(text)
 
 
 def render_tip_thanks(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    notice = payload_of(TipThanks, p)
     text = _(
         "💝 Thank you! Your tip of {tip} for {order} is on its way to the seller.",
-        tip=money(p, "tip_minor"),
-        order=title(p),
+        tip=_money(notice.tip_minor, notice.currency),
+        order=_title(notice),
     )
     return OutgoingMessage(text)
 
 
+def _title(notice: OrderNotice) -> str:
+    return title({"order_id": notice.order_id, "title": notice.title})
+
+
+def _money(minor: int, currency: str) -> str:
+    return escape(Money(minor, currency).format())
+
+
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
-    dependencies.renderers.register("order.tip_received", render_tip_received)
-    dependencies.renderers.register("order.tip_thanks", render_tip_thanks)
+    dependencies.renderers.register(NoticeKind.ORDER_TIP_RECEIVED, render_tip_received)
+    dependencies.renderers.register(NoticeKind.ORDER_TIP_THANKS, render_tip_thanks)
     routes.register(app)

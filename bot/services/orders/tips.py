@@ -31,6 +31,7 @@ from bot.i18n.markers import N_
 from bot.services.money.invoices import InvoiceKind
 from bot.services.money.invoices import parse_tip_payload as parse_tip_payload
 from bot.services.money.invoices import tip_payload as tip_payload
+from bot.services.notices import NoticeKind
 from bot.services.orders.access import note
 from bot.services.orders.steps import alert_operators, notify
 from bot.services.orders.tip_ports import NewTip
@@ -151,14 +152,15 @@ class TipService:
             dedupe = f"order:{order.id}:tip:{paid.telegram_charge_id}"[:110]
             await uow.outbox.add(
                 notify(
-                    order.seller_id, "order.tip_received", order, dedupe=f"{dedupe}:seller",
+                    order.seller_id, NoticeKind.ORDER_TIP_RECEIVED, order,
+                    dedupe=f"{dedupe}:seller",
                     tip_minor=amount.amount_minor, net_minor=net.amount_minor,
                 ),
                 now,
             )  # fmt: skip
             await uow.outbox.add(
                 notify(
-                    order.buyer_id, "order.tip_thanks", order, dedupe=f"{dedupe}:buyer",
+                    order.buyer_id, NoticeKind.ORDER_TIP_THANKS, order, dedupe=f"{dedupe}:buyer",
                     tip_minor=amount.amount_minor,
                 ),
                 now,
