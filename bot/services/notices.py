@@ -66,7 +66,8 @@ class NoticeKind(StrEnum):
 # (`bot.services.orders.steps.notify`), renderers read it back through `payload_of`, so a
 # missing field fails loudly there instead of rendering "None", and a renamed field fails the
 # test that round-trips every typed kind. Rows queued before a field was added still render
-# when the field has a default. So far only the tips' kinds are typed; the others are dicts.
+# when the field has a default. So far the tips' and the payment notices' kinds are typed; the
+# others are dicts.
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,26 @@ class TipThanks(OrderNotice):
     tip_minor: int
 
 
+@dataclass(frozen=True)
+class PaymentNotice(OrderNotice):
+    """To the buyer, about the order's payment: receipt, expiry, decline, refunds."""
+
+    #: what was (or is being) refunded, when it is not the order's total
+    refunded_minor: int | None = None
+    #: ISO time the delivery is due (the receipt)
+    due_at: str | None = None
+
+
 PAYLOAD_TYPES: Mapping[NoticeKind, type[OrderNotice]] = {
     NoticeKind.ORDER_TIP_RECEIVED: TipReceived,
     NoticeKind.ORDER_TIP_THANKS: TipThanks,
+    NoticeKind.ORDER_RECEIPT: PaymentNotice,
+    NoticeKind.ORDER_EXPIRED: PaymentNotice,
+    NoticeKind.ORDER_DECLINED: PaymentNotice,
+    NoticeKind.ORDER_REFUNDED: PaymentNotice,
+    NoticeKind.ORDER_REFUND_BY_OPERATOR: PaymentNotice,
+    NoticeKind.ORDER_PAID_TWICE: PaymentNotice,
+    NoticeKind.ORDER_PAID_LATE: PaymentNotice,
 }
 
 P = TypeVar("P", bound=OrderNotice)

@@ -27,6 +27,7 @@ from bot.services.money.invoices import InvoiceKind
 from bot.services.money.journal import ORDER_PAYMENT, TELEGRAM_REFUND, JournalService
 from bot.services.money.journal_appliers import telegram_payment_row, telegram_refund_row
 from bot.services.money.payments import REQUIREMENT_FILE, PaymentService, parse_payload
+from bot.services.notices import PaymentNotice, payload_of
 from bot.services.orders.ordering import OrderService
 from bot.services.payouts.settlement import Owed, PayoutService
 from bot.services.ports import TelegramIdentity
@@ -83,14 +84,18 @@ def render_requirement_file(_: Translator, p: Mapping[str, Any]) -> OutgoingMess
 
 def _simple(template: str) -> Any:
     def render(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
-        refunded = _money(p, "refunded_minor") if "refunded_minor" in p else _money(p)
+        notice = payload_of(PaymentNotice, p)
+        total = Money(notice.total_minor, notice.currency)
+        refunded = total
+        if notice.refunded_minor is not None:
+            refunded = Money(notice.refunded_minor, notice.currency)
         return OutgoingMessage(
             _(
                 template,
-                order=_title(p),
-                total=_money(p),
-                refunded=refunded,
-                due=_when(p.get("due_at")),
+                order=f"#{notice.order_id} <b>{escape(notice.title)}</b>",
+                total=escape(total.format()),
+                refunded=escape(refunded.format()),
+                due=_when(notice.due_at),
             )
         )
 
