@@ -45,8 +45,9 @@ from bot.telegram.outbox_sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
-# One module per flow, each with `register(app)`. Within a handler group the first matching
-# handler wins, so `fallback` (what nothing else claimed) comes last.
+# One module per flow, each with `register(app)`. The order does not matter: routes are
+# disjoint (button prefixes, payments by invoice kind, residual routes for what nothing else
+# claims; see bot.handlers.routing), which tests/unit/test_routes.py checks, also shuffled.
 HANDLER_MODULES: Sequence[ModuleType] = (
     updates,
     errors,
@@ -56,14 +57,14 @@ HANDLER_MODULES: Sequence[ModuleType] = (
     bot.handlers.gigs.manage,
     bot.handlers.gigs.edit,
     bot.handlers.orders.ordering,
-    bot.handlers.orders.tips,  # before orders.payments, which takes every other payment
-    bot.handlers.orders.payments,  # before conversation: successful_payment is a private message
+    bot.handlers.orders.tips,
+    bot.handlers.orders.payments,
     bot.handlers.gigs.links,
     bot.handlers.profile.panel,
     bot.handlers.payouts.settings,
     scheduler,
-    bot.handlers.groups.chats,  # before conversation and fallback: group commands, panel buttons
-    bot.handlers.orders.buttons,  # after payment: buttons, notifications and one module per flow
+    bot.handlers.groups.chats,
+    bot.handlers.orders.buttons,
     bot.handlers.orders.notices,
     bot.handlers.orders.delivery,
     bot.handlers.orders.view,

@@ -2,8 +2,9 @@
 
 Flows register a `StepHandler` for their name in `Deps.steps`; the user's `Progress` (in the
 database) says which flow and step a message belongs to. PTB's filters cannot look into the
-database, so this one handler, registered after the flows, does the routing; a message with no
-conversation in progress gets a pointer to the menu.
+database, so this one residual handler (`bot.handlers.routing.Residual`: it takes only the
+private messages no other route claims, wherever it is registered) does the routing; a message
+with no conversation in progress gets a pointer to the menu.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from telegram import Update
 from telegram.ext import MessageHandler, filters
 
 from bot.handlers.context import AnyApplication, AnyContext, deps, translator
+from bot.handlers.routing import Residual
 
 
 async def route_message(update: Update, context: AnyContext) -> None:
@@ -31,4 +33,5 @@ async def route_message(update: Update, context: AnyContext) -> None:
 
 
 def register(app: AnyApplication) -> None:
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, route_message))
+    private_text = MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, route_message)
+    app.add_handler(Residual(private_text, app))

@@ -1,7 +1,8 @@
 """Last resort for buttons no flow claimed.
 
-Registered after every flow, so it only sees what nothing else handled: a forged or outdated
-button is refused through the error handler (an alert, never an effect).
+A residual route (`bot.handlers.routing.Residual`): it only takes what no other route claims,
+wherever it is registered, so a forged or outdated button is refused through the error handler
+(an alert, never an effect).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import ForgedCallback
 from bot.handlers.context import AnyApplication, AnyContext
+from bot.handlers.routing import Residual
 
 
 async def unknown_button(update: Update, context: AnyContext) -> None:
@@ -18,4 +20,4 @@ async def unknown_button(update: Update, context: AnyContext) -> None:
 
 
 def register(app: AnyApplication) -> None:
-    app.add_handler(CallbackQueryHandler(unknown_button))
+    app.add_handler(Residual(CallbackQueryHandler(unknown_button), app))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import filters
 
 from bot.callbacks import action
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, Deps, deps_of
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.progress import ProgressStore
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
 MENU = action("menu", item=str)
@@ -64,41 +66,44 @@ async def _send(update: Update, message: OutgoingMessage) -> None:
     await update.effective_message.reply_html(message.text, reply_markup=message.markup())
 
 
-async def start(update: Update, context: AnyContext) -> None:
+routes = Routes()
+_PRIVATE = filters.ChatType.PRIVATE
+
+
+@routes.command("start", _PRIVATE)
+async def start(_: Translator, dependencies: Deps, update: Update, context: AnyContext) -> None:
     """Greets the user; `start=<prefix>_<rest>` deep links go to the flow that owns the prefix."""
     payload = context.args[0] if context.args else ""
     prefix, _sep, rest = payload.partition("_")
-    handler = deps(context).deep_links.get(prefix)
+    handler = dependencies.deep_links.get(prefix)
     if handler is not None:
         await handler(update, context, rest)
         return
-    _ = translator(update, context)
     user = update.effective_user
     await _send(update, main_menu(_, user.first_name if user else ""))
 
 
-async def help_command(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
+@routes.command("help", _PRIVATE)
+async def help_command(_: Translator, update: Update) -> None:
     if update.effective_message:
         await update.effective_message.reply_html(help_text(_))
 
 
-async def cancel(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
+@routes.command("cancel", _PRIVATE)
+async def cancel(_: Translator, store: ProgressStore, update: Update) -> None:
     if update.effective_user is not None:
-        await deps(context).progress.clear(update.effective_user.id)
+        await store.clear(update.effective_user.id)
     if update.effective_message:
         await update.effective_message.reply_html(
             _("Stopped. Nothing was saved from the unfinished step. /start opens the menu.")
         )
 
 
-async def menu_help(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
+@routes.button(MENU, item=HELP)
+async def menu_help(_: Translator, update: Update, context: AnyContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    MENU.unpack(query.data or "")
     await query.answer()
     if query.message is not None:
         await context.bot.send_message(
@@ -118,9 +123,4 @@ async def publish_commands(app: AnyApplication) -> None:
 
 
 def register(app: AnyApplication) -> None:
-    deps_of(app).callbacks.register(MENU)
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("start", start, filters=private))
-    app.add_handler(CommandHandler("help", help_command, filters=private))
-    app.add_handler(CommandHandler("cancel", cancel, filters=private))
-    app.add_handler(CallbackQueryHandler(menu_help, pattern=rf"^{MENU.prefix}:{HELP}$"))
+    routes.register(app)

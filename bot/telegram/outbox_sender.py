@@ -50,6 +50,10 @@ class RendererRegistry:
     def __contains__(self, kind: object) -> bool:
         return kind in self._renderers
 
+    def kinds(self) -> frozenset[str]:
+        """Every kind with a renderer (checked against `bot.services.notices` by a test)."""
+        return frozenset(self._renderers)
+
     def register_hook(self, kind: str, hook: DeliveryHook) -> None:
         """Steps around sending one kind (group posts record their message id, for example)."""
         if kind in self._hooks:

@@ -7,6 +7,7 @@ gig" button), so the buttons' data is declared once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 from bot.callbacks import action
 from bot.domain.gig import PACKAGE_TIER_LABELS, Category, GigStatus, category_label
@@ -17,19 +18,31 @@ from bot.services.gigs.catalog import GigCard
 from bot.services.ports import GigRecord
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
-GM = action("gm", op=str, gig=int)
-OPEN, PAUSE, RESUME, DELETE, DELETE_YES, SHARE, LIST = (
-    "open",
-    "pause",
-    "resume",
-    "delete",
-    "delyes",
-    "share",
-    "list",
+
+class GigOp(StrEnum):
+    """What a gig-management button does; an op the bot never wrote is refused by the codec."""
+
+    OPEN = "open"
+    PAUSE = "pause"
+    RESUME = "resume"
+    DELETE = "delete"
+    DELETE_YES = "delyes"
+    SHARE = "share"
+    LIST = "list"
+    EDIT_MENU = "edit"
+    #: Offer the gig to the groups that accept promotions (what `/promote <id>` does).
+    PROMOTE = "promote"
+
+
+GM = action("gm", op=GigOp, gig=int)
+OPEN, PAUSE, RESUME, DELETE, DELETE_YES = (
+    GigOp.OPEN,
+    GigOp.PAUSE,
+    GigOp.RESUME,
+    GigOp.DELETE,
+    GigOp.DELETE_YES,
 )
-EDIT_MENU = "edit"
-#: Offer the gig to the groups that accept promotions (what `/promote <id>` does).
-PROMOTE = "promote"
+SHARE, LIST, EDIT_MENU, PROMOTE = GigOp.SHARE, GigOp.LIST, GigOp.EDIT_MENU, GigOp.PROMOTE
 
 #: Edit buttons: `field` is a gig field, "pkg" (a package's sub-menu) or "photos_done".
 GE = action("ge", gig=int, field=str, tier=str)
@@ -39,8 +52,22 @@ PACKAGE_MENU, PHOTOS_DONE, EDIT_CANCEL = "pkg", "photos_done", "cancel"
 #: The extras ("x") or questions ("q") of a gig: list them, add, change or remove one.
 # `v`: the gig version the list was drawn from; a Remove tapped on an older list is refused
 # (a double tap would otherwise remove the item that moved up into that position).
-GX = action("gx", gig=int, kind=str, op=str, index=int, v=int)
-LIST_SHOW, LIST_ADD, LIST_CHANGE, LIST_REMOVE = "show", "add", "chg", "del"
+
+
+class ListOp(StrEnum):
+    SHOW = "show"
+    ADD = "add"
+    CHANGE = "chg"
+    REMOVE = "del"
+
+
+GX = action("gx", gig=int, kind=str, op=ListOp, index=int, v=int)
+LIST_SHOW, LIST_ADD, LIST_CHANGE, LIST_REMOVE = (
+    ListOp.SHOW,
+    ListOp.ADD,
+    ListOp.CHANGE,
+    ListOp.REMOVE,
+)
 #: A button answer while an extra or a question is being written (step as in creation).
 GXA = action("gxa", step=str, value=str)
 

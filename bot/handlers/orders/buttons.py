@@ -8,6 +8,8 @@ the order's buyer, seller or an operator, so a forged button gets a refusal, not
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.callbacks import CallbackAction, action
 from bot.handlers.context import AnyApplication, deps_of
 
@@ -17,7 +19,7 @@ DELIVER_SEND = action("dlvs", order=int)
 APPROVE = action("oapr", order=int)
 REVISION = action("orev", order=int)
 # the order view and chat
-MY_ORDERS = action("olist", seller=int)
+MY_ORDERS = action("olist", seller=bool)
 ORDER_OPEN = action("oopen", order=int)
 HISTORY = action("ohist", order=int)
 CHAT = action("ochat", order=int)
@@ -25,14 +27,24 @@ CHAT = action("ochat", order=int)
 CANCEL_START = action("ocst", order=int)
 CANCEL_LATE = action("oclt", order=int)
 MUTUAL_CANCEL = action("omc", order=int)
-MUTUAL_ANSWER = action("omca", order=int, yes=int)
+MUTUAL_ANSWER = action("omca", order=int, yes=bool)
 EXTENSION_ASK = action("oxt", order=int)
 EXTENSION_DAYS = action("oxtd", order=int, days=int)
-EXTENSION_ANSWER = action("oxta", order=int, yes=int)
+EXTENSION_ANSWER = action("oxta", order=int, yes=bool)
 # disputes
 DISPUTE_OPEN = action("odsp", order=int)
 DISPUTE_SUBMIT = action("odsps", order=int)
-RESOLVE = action("dres", order=int, outcome=str)
+
+
+class Outcome(StrEnum):
+    """How an operator resolves a dispute (an outcome the bot never wrote is refused)."""
+
+    RELEASE = "release"
+    REFUND = "refund"
+    SPLIT = "split"
+
+
+RESOLVE = action("dres", order=int, outcome=Outcome)
 # reviews
 RATE = action("orate", order=int, stars=int)
 REVIEW_SKIP = action("orsk", order=int)

@@ -9,39 +9,58 @@ is not in ADMIN_IDS, so a forged resolve button does nothing.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.errors import ValidationFailed
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
-from bot.handlers.orders.buttons import DISPUTE_OPEN, DISPUTE_SUBMIT, RESOLVE
-from bot.handlers.orders.delivery import message_part, tapped
+from bot.handlers.context import AnyApplication, AnyContext
+from bot.handlers.orders.buttons import DISPUTE_OPEN, DISPUTE_SUBMIT, RESOLVE, Outcome
+from bot.handlers.orders.delivery import message_part
 from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
+from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.orders.access import MAX_PARTS
 from bot.services.orders.chat import OrderChatService
 from bot.services.orders.disputes import DisputeService
-from bot.services.progress import Progress
+from bot.services.ports import TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.telegram.messages import Button, OutgoingMessage
 
 DISPUTE_FLOW, SPLIT_FLOW = "dispute", "split"
 
 
-async def open_dispute(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, DISPUTE_OPEN)
-    view = await deps(context).service(OrderChatService).view(data["order"], user_id)
-    _ = translator(update, context)
+routes = Routes()
+
+
+@routes.button(DISPUTE_OPEN)
+async def open_dispute(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    chat: OrderChatService,
+    progress: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    view = await chat.view(order, user.id)
     await acknowledge(update)
-    await deps(context).progress.save(
-        user_id, Progress(DISPUTE_FLOW, "reason", {"order": view.order.id, "parts": []})
+    await progress.save(
+        user.id, Progress(DISPUTE_FLOW, "reason", {"order": view.order.id, "parts": []})
     )
     await reply(update, context, OutgoingMessage(_("⚖️ What went wrong? Please type the reason.")))
 
 
-async def dispute_step(update: Update, context: AnyContext, progress: Progress) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+@routes.step(DISPUTE_FLOW)
+async def dispute_step(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    message = update.effective_message
+    if message is None:
         return
-    _ = translator(update, context)
     order_id = int(progress.data["order"])
     if progress.step == "reason":
         if not message.text:
@@ -57,51 +76,58 @@ async def dispute_step(update: Update, context: AnyContext, progress: Progress) 
             )
         parts.append(message_part(message))
         text = _("Evidence received: {count}. Send more or tap Submit.", count=len(parts))
-    await deps(context).progress.save(user.id, progress)
+    await store.save(user.id, progress)
     button = Button(_("📨 Submit the dispute"), DISPUTE_SUBMIT.pack(order=order_id))
     await reply(update, context, OutgoingMessage(text, ((button,),)))
 
 
-async def submit_dispute(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, DISPUTE_SUBMIT)
-    progress = await deps(context).progress.get(user_id)
+@routes.button(DISPUTE_SUBMIT)
+async def submit_dispute(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    disputes: DisputeService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    progress = await store.get(user.id)
     if (
         progress is None
         or progress.flow != DISPUTE_FLOW
-        or progress.data.get("order") != data["order"]
+        or progress.data.get("order") != order
         or "reason" not in progress.data
     ):
         raise ValidationFailed(N_("This dispute form is no longer open. Open the order again."))
-    await (
-        deps(context)
-        .service(DisputeService)
-        .open_dispute(
-            data["order"], user_id, str(progress.data["reason"]), progress.data.get("parts", [])
-        )
+    await disputes.open_dispute(
+        order, user.id, str(progress.data["reason"]), progress.data.get("parts", [])
     )
-    await deps(context).progress.clear(user_id)
-    _ = translator(update, context)
+    await store.clear(user.id)
     await acknowledge(update)
     text = _("⚖️ Dispute opened. The order is frozen; an operator will decide and tell you both.")
     await reply(update, context, OutgoingMessage(text))
 
 
-async def resolve(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, RESOLVE)
-    service = deps(context).service(DisputeService)
-    _ = translator(update, context)
-    outcome = data["outcome"]
-    if outcome == "release":
-        await service.release(data["order"], user_id)
+@routes.button(RESOLVE)
+async def resolve(
+    order: int,
+    outcome: Outcome,
+    user: TelegramIdentity,
+    _: Translator,
+    disputes: DisputeService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    if outcome is Outcome.RELEASE:
+        await disputes.release(order, user.id)
         await acknowledge(update, _("Released to the seller."))
-    elif outcome == "refund":
-        await service.refund(data["order"], user_id)
+    elif outcome is Outcome.REFUND:
+        await disputes.refund(order, user.id)
         await acknowledge(update, _("The buyer is being refunded."))
-    elif outcome == "split":
-        await service.case(data["order"], user_id)  # operators only, and the order exists
-        await deps(context).progress.save(
-            user_id, Progress(SPLIT_FLOW, "percent", {"order": data["order"]})
-        )
+    else:
+        await disputes.case(order, user.id)  # operators only, and the order exists
+        await store.save(user.id, Progress(SPLIT_FLOW, "percent", {"order": order}))
         await acknowledge(update)
         text = _(
             "Type the buyer's share in percent (0-100): the buyer gets that share of the price "
@@ -109,21 +135,27 @@ async def resolve(update: Update, context: AnyContext) -> None:
             "order's commission."
         )
         await reply(update, context, OutgoingMessage(text))
-    else:
-        raise ValidationFailed()
 
 
-async def split_percent(update: Update, context: AnyContext, progress: Progress) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+@routes.step(SPLIT_FLOW)
+async def split_percent(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    disputes: DisputeService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    message = update.effective_message
+    if message is None:
         return
     raw = (message.text or "").strip().rstrip("%").strip()
     if not raw.isdigit():
         raise ValidationFailed(N_("Please type a percentage from 0 to 100."))
     order_id = int(progress.data["order"])
-    await deps(context).service(DisputeService).split(order_id, user.id, int(raw))
-    await deps(context).progress.clear(user.id)
-    _ = translator(update, context)
+    await disputes.split(order_id, user.id, int(raw))
+    await store.clear(user.id)
     text = _(
         "Split recorded: {percent}% back to the buyer of order #{order_id}.",
         percent=int(raw),
@@ -133,12 +165,4 @@ async def split_percent(update: Update, context: AnyContext, progress: Progress)
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    dependencies.steps[DISPUTE_FLOW] = dispute_step
-    dependencies.steps[SPLIT_FLOW] = split_percent
-    for button, handler in (
-        (DISPUTE_OPEN, open_dispute),
-        (DISPUTE_SUBMIT, submit_dispute),
-        (RESOLVE, resolve),
-    ):
-        app.add_handler(CallbackQueryHandler(handler, pattern=button.pattern))
+    routes.register(app)

@@ -25,6 +25,7 @@ from bot.handlers.orders.buttons import (
     RESOLVE,
     REVISION,
     TIP,
+    Outcome,
 )
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
@@ -192,8 +193,8 @@ def render_cancel_requested(_: Translator, p: Payload) -> OutgoingMessage:
         text,
         (
             (
-                Button(_("Accept"), MUTUAL_ANSWER.pack(order=order_id, yes=1)),
-                Button(_("Decline"), MUTUAL_ANSWER.pack(order=order_id, yes=0)),
+                Button(_("Accept"), MUTUAL_ANSWER.pack(order=order_id, yes=True)),
+                Button(_("Decline"), MUTUAL_ANSWER.pack(order=order_id, yes=False)),
             ),
         ),
     )
@@ -211,8 +212,8 @@ def render_extension_requested(_: Translator, p: Payload) -> OutgoingMessage:
         text,
         (
             (
-                Button(_("Accept"), EXTENSION_ANSWER.pack(order=order_id, yes=1)),
-                Button(_("Decline"), EXTENSION_ANSWER.pack(order=order_id, yes=0)),
+                Button(_("Accept"), EXTENSION_ANSWER.pack(order=order_id, yes=True)),
+                Button(_("Decline"), EXTENSION_ANSWER.pack(order=order_id, yes=False)),
             ),
         ),
     )
@@ -262,9 +263,18 @@ def render_dispute_case(_: Translator, p: Payload) -> OutgoingMessage:
     return OutgoingMessage(
         text,
         (
-            (Button(_("Release to the seller"), RESOLVE.pack(order=order_id, outcome="release")),),
-            (Button(_("Refund the buyer"), RESOLVE.pack(order=order_id, outcome="refund")),),
-            (Button(_("Split by a percentage"), RESOLVE.pack(order=order_id, outcome="split")),),
+            (
+                Button(
+                    _("Release to the seller"),
+                    RESOLVE.pack(order=order_id, outcome=Outcome.RELEASE),
+                ),
+            ),
+            (Button(_("Refund the buyer"), RESOLVE.pack(order=order_id, outcome=Outcome.REFUND)),),
+            (
+                Button(
+                    _("Split by a percentage"), RESOLVE.pack(order=order_id, outcome=Outcome.SPLIT)
+                ),
+            ),
         ),
     )
 

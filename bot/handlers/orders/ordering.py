@@ -11,20 +11,20 @@ import secrets
 from typing import Any
 
 from telegram import LabeledPrice, Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import ForgedCallback, action
 from bot.domain.gig import GigSpec, Requirement, RequirementKind
 from bot.domain.money import STARS
 from bot.errors import ValidationFailed
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
-from bot.handlers.replies import identity
+from bot.handlers.context import AnyApplication, AnyContext, deps, translator
+from bot.handlers.replies import acknowledge
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.money.payments import invoice_payload
 from bot.services.orders.ordering import OrderService, PlaceOrder, quote
-from bot.services.ports import OrderRecord
-from bot.services.progress import Progress
+from bot.services.ports import OrderRecord, TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.telegram.cards import ORDER_GIG
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
@@ -57,17 +57,24 @@ async def _spec(context: AnyContext, gig_id: int, buyer_id: int) -> GigSpec:
     return (await deps(context).service(OrderService).gig_for_buyer(gig_id, buyer_id)).spec
 
 
-async def start_order(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    gig_id = ORDER_GIG.unpack(query.data or "")["gig"]
-    spec = await _spec(context, gig_id, query.from_user.id)
-    _ = translator(update, context)
-    await deps(context).progress.save(
-        query.from_user.id, Progress(FLOW, "package", {"gig": gig_id, "extras": [], "answers": {}})
+routes = Routes()
+
+
+@routes.button(ORDER_GIG)
+async def start_order(
+    gig: int,
+    user: TelegramIdentity,
+    _: Translator,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    gig_id = gig
+    spec = await _spec(context, gig_id, user.id)
+    await store.save(
+        user.id, Progress(FLOW, "package", {"gig": gig_id, "extras": [], "answers": {}})
     )
-    await query.answer()
+    await acknowledge(update)
     rows = [
         (
             Button(
@@ -86,19 +93,24 @@ async def start_order(update: Update, context: AnyContext) -> None:
     await _say(update, context, OutgoingMessage(text, rows))
 
 
-async def choose_package(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    data = PACKAGE.unpack(query.data or "")
-    progress = await _progress(update, context, data["gig"])
-    spec = await _spec(context, data["gig"], query.from_user.id)
-    quote(spec, data["tier"], (), deps(context).service(OrderService).policy)  # a real tier
-    progress.data["tier"] = data["tier"]
-    await query.answer()
+@routes.button(PACKAGE)
+async def choose_package(
+    gig: int,
+    tier: str,
+    user: TelegramIdentity,
+    orders: OrderService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    progress = await _progress(update, context, gig)
+    spec = await _spec(context, gig, user.id)
+    quote(spec, tier, (), orders.policy)  # a real tier
+    progress.data["tier"] = tier
+    await acknowledge(update)
     if spec.extras:
         progress.step = "extras"
-        await deps(context).progress.save(query.from_user.id, progress)
+        await store.save(user.id, progress)
         await _show_extras(update, context, spec, progress)
     else:
         await _next_question(update, context, spec, progress)
@@ -122,32 +134,33 @@ async def _show_extras(
     await _say(update, context, OutgoingMessage(_("Add extras, then tap Continue:"), rows))
 
 
-async def toggle_extra(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    data = EXTRA.unpack(query.data or "")
-    progress = await _progress(update, context, data["gig"])
-    spec = await _spec(context, data["gig"], query.from_user.id)
-    if not 0 <= data["index"] < len(spec.extras):
+@routes.button(EXTRA)
+async def toggle_extra(
+    gig: int,
+    index: int,
+    user: TelegramIdentity,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    progress = await _progress(update, context, gig)
+    spec = await _spec(context, gig, user.id)
+    if not 0 <= index < len(spec.extras):
         raise ValidationFailed(N_("Please choose extras from the gig's list."))
-    extras = set(progress.data["extras"]) ^ {data["index"]}
+    extras = set(progress.data["extras"]) ^ {index}
     progress.data["extras"] = sorted(extras)
-    await deps(context).progress.save(query.from_user.id, progress)
-    await query.answer()
+    await store.save(user.id, progress)
+    await acknowledge(update)
     await _show_extras(update, context, spec, progress)
 
 
-async def extras_done(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    gig_id = EXTRAS_DONE.unpack(query.data or "")["gig"]
-    progress = await _progress(update, context, gig_id)
-    await query.answer()
-    await _next_question(
-        update, context, await _spec(context, gig_id, query.from_user.id), progress
-    )
+@routes.button(EXTRAS_DONE)
+async def extras_done(
+    gig: int, user: TelegramIdentity, update: Update, context: AnyContext
+) -> None:
+    progress = await _progress(update, context, gig)
+    await acknowledge(update)
+    await _next_question(update, context, await _spec(context, gig, user.id), progress)
 
 
 async def _next_question(
@@ -183,10 +196,13 @@ async def _next_question(
     await _say(update, context, OutgoingMessage(text, rows))
 
 
-async def answer_step(update: Update, context: AnyContext, progress: Progress) -> None:
+@routes.step(FLOW)
+async def answer_step(
+    progress: Progress, user: TelegramIdentity, update: Update, context: AnyContext
+) -> None:
     """A typed answer or a file for the question being asked."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None or progress.step != "answer":
+    message = update.effective_message
+    if message is None or progress.step != "answer":
         return
     spec = await _spec(context, progress.data["gig"], user.id)
     requirement = spec.requirements[int(progress.data["question"])]
@@ -213,32 +229,35 @@ def _requirement(spec: GigSpec, index: int) -> Requirement:
     return spec.requirements[index]
 
 
-async def choose_answer(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    data = CHOICE.unpack(query.data or "")
-    progress = await _progress(update, context, data["gig"])
-    spec = await _spec(context, data["gig"], query.from_user.id)
-    choices = _requirement(spec, data["question"]).choices
-    if not 0 <= data["choice"] < len(choices):
+@routes.button(CHOICE)
+async def choose_answer(
+    gig: int,
+    question: int,
+    choice: int,
+    user: TelegramIdentity,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    progress = await _progress(update, context, gig)
+    spec = await _spec(context, gig, user.id)
+    choices = _requirement(spec, question).choices
+    if not 0 <= choice < len(choices):
         raise ValidationFailed()
-    progress.data["answers"][str(data["question"])] = choices[data["choice"]]
-    await query.answer()
+    progress.data["answers"][str(question)] = choices[choice]
+    await acknowledge(update)
     await _next_question(update, context, spec, progress)
 
 
-async def skip_question(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    data = SKIP.unpack(query.data or "")
-    progress = await _progress(update, context, data["gig"])
-    spec = await _spec(context, data["gig"], query.from_user.id)
-    if _requirement(spec, data["question"]).required:
+@routes.button(SKIP)
+async def skip_question(
+    gig: int, question: int, user: TelegramIdentity, update: Update, context: AnyContext
+) -> None:
+    progress = await _progress(update, context, gig)
+    spec = await _spec(context, gig, user.id)
+    if _requirement(spec, question).required:
         raise ValidationFailed(N_("This question needs an answer."))
-    progress.data.setdefault("skipped", []).append(data["question"])
-    await query.answer()
+    progress.data.setdefault("skipped", []).append(question)
+    await acknowledge(update)
     await _next_question(update, context, spec, progress)
 
 
@@ -278,31 +297,35 @@ async def _summary(update: Update, context: AnyContext, spec: GigSpec, progress:
     await _say(update, context, OutgoingMessage(text, ((button,),)))
 
 
-async def confirm(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    data = CONFIRM.unpack(query.data or "")
-    user_id = query.from_user.id
-    key = f"{user_id}:{data['token']}"
-    service = deps(context).service(OrderService)
-    progress = await deps(context).progress.get(user_id)
-    if progress is None or progress.data.get("token") != data["token"]:
+@routes.button(CONFIRM)
+async def confirm(
+    gig: int,
+    token: str,
+    user: TelegramIdentity,
+    orders: OrderService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    user_id = user.id
+    key = f"{user_id}:{token}"
+    progress = await store.get(user_id)
+    if progress is None or progress.data.get("token") != token:
         # Second tap after the order was placed: same key, same order, no second invoice.
         raise ValidationFailed(N_("This order was already confirmed; see the invoice above."))
-    order = await service.place_order(
+    order = await orders.place_order(
         PlaceOrder(
             buyer_id=user_id,
-            gig_id=data["gig"],
+            gig_id=gig,
             tier=str(progress.data["tier"]),
             extras=tuple(progress.data["extras"]),
             answers=progress.data["answers"],
             confirm_key=key,
-            identity=identity(update),
+            identity=user,
         )
     )
-    await deps(context).progress.clear(user_id)
-    await query.answer()
+    await store.clear(user_id)
+    await acknowledge(update)
     await send_invoice(update, context, order)
 
 
@@ -337,15 +360,5 @@ async def send_invoice(update: Update, context: AnyContext, order: OrderRecord) 
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
     # ORDER_GIG is declared beside the gig card (every card carries it); this flow answers it.
-    for callback in (ORDER_GIG, PACKAGE, EXTRA, EXTRAS_DONE, CHOICE, SKIP, CONFIRM):
-        dependencies.callbacks.register(callback)
-    dependencies.steps[FLOW] = answer_step
-    app.add_handler(CallbackQueryHandler(start_order, pattern=ORDER_GIG.pattern))
-    app.add_handler(CallbackQueryHandler(choose_package, pattern=PACKAGE.pattern))
-    app.add_handler(CallbackQueryHandler(toggle_extra, pattern=EXTRA.pattern))
-    app.add_handler(CallbackQueryHandler(extras_done, pattern=EXTRAS_DONE.pattern))
-    app.add_handler(CallbackQueryHandler(choose_answer, pattern=CHOICE.pattern))
-    app.add_handler(CallbackQueryHandler(skip_question, pattern=SKIP.pattern))
-    app.add_handler(CallbackQueryHandler(confirm, pattern=CONFIRM.pattern))
+    routes.register(app)

@@ -14,23 +14,23 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    PreCheckoutQueryHandler,
     filters,
 )
 
 from bot.callbacks import action
 from bot.domain.money import Money
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.money.invoices import InvoiceKind
 from bot.services.money.journal import ORDER_PAYMENT, TELEGRAM_REFUND, JournalService
 from bot.services.money.journal_appliers import telegram_payment_row, telegram_refund_row
 from bot.services.money.payments import REQUIREMENT_FILE, PaymentService, parse_payload
+from bot.services.notices import PaymentNotice, payload_of
 from bot.services.orders.ordering import OrderService
 from bot.services.payouts.settlement import Owed, PayoutService
+from bot.services.ports import TelegramIdentity
 from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape, truncate
 
 DECLINE = action("odecl", order=int)
@@ -84,14 +84,18 @@ def render_requirement_file(_: Translator, p: Mapping[str, Any]) -> OutgoingMess
 
 def _simple(template: str) -> Any:
     def render(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
-        refunded = _money(p, "refunded_minor") if "refunded_minor" in p else _money(p)
+        notice = payload_of(PaymentNotice, p)
+        total = Money(notice.total_minor, notice.currency)
+        refunded = total
+        if notice.refunded_minor is not None:
+            refunded = Money(notice.refunded_minor, notice.currency)
         return OutgoingMessage(
             _(
                 template,
-                order=_title(p),
-                total=_money(p),
-                refunded=refunded,
-                due=_when(p.get("due_at")),
+                order=f"#{notice.order_id} <b>{escape(notice.title)}</b>",
+                total=escape(total.format()),
+                refunded=escape(refunded.format()),
+                due=_when(notice.due_at),
             )
         )
 
@@ -133,23 +137,25 @@ def render_ops_alert(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
     return OutgoingMessage("⚠️ " + _(str(p["message"]), **params))
 
 
-async def pre_checkout(update: Update, context: AnyContext) -> None:
+routes = Routes()
+
+
+@routes.pre_checkout(InvoiceKind.ORDER, also_unknown=True)
+async def pre_checkout(update: Update, payments: PaymentService) -> None:
+    """An order's invoice; a payload of no kind of ours is refused here, clearly."""
     query = update.pre_checkout_query
     if query is None:
         return
-    await (
-        deps(context)
-        .service(PaymentService)
-        .check_pre_checkout(
-            parse_payload(query.invoice_payload),
-            query.from_user.id,
-            query.total_amount,
-            query.currency,
-        )
+    await payments.check_pre_checkout(
+        parse_payload(query.invoice_payload),
+        query.from_user.id,
+        query.total_amount,
+        query.currency,
     )
     await query.answer(ok=True)
 
 
+@routes.payment(InvoiceKind.ORDER, also_unknown=True)
 async def successful_payment(update: Update, context: AnyContext) -> None:
     """Journal the payment first (its own transaction), then book it.
 
@@ -176,6 +182,7 @@ async def journal_payment(update: Update, context: AnyContext, kind: str) -> Non
     await journal.apply_now(entry)
 
 
+@routes.message(filters.StatusUpdate.REFUNDED_PAYMENT)
 async def refunded_payment(update: Update, context: AnyContext) -> None:
     """A refund Telegram reports: journaled, then checked against our own refunds."""
     message = update.effective_message
@@ -188,14 +195,13 @@ async def refunded_payment(update: Update, context: AnyContext) -> None:
     await journal.apply_now(await journal.store(source, external_id, TELEGRAM_REFUND, payload))
 
 
-async def decline(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    order_id = DECLINE.unpack(query.data or "")["order"]
-    await deps(context).service(OrderService).seller_decline(order_id, query.from_user.id)
-    _ = translator(update, context)
-    await query.answer(_("Declined. The buyer is being refunded."))
+@routes.button(DECLINE)
+async def decline(
+    order: int, user: TelegramIdentity, _: Translator, orders: OrderService, update: Update
+) -> None:
+    await orders.seller_decline(order, user.id)
+    assert update.callback_query is not None
+    await update.callback_query.answer(_("Declined. The buyer is being refunded."))
 
 
 def _seller_name(item: Owed) -> str:
@@ -208,12 +214,14 @@ def _seller_name(item: Owed) -> str:
     return f"{name} (#{item.seller_id})"
 
 
-async def payouts_command(update: Update, context: AnyContext) -> None:
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
+@routes.command("payouts", filters.ChatType.PRIVATE)
+async def payouts_command(
+    update: Update, user: TelegramIdentity, _: Translator, payouts: PayoutService
+) -> None:
+    message = update.effective_message
+    if message is None:
         return
-    _ = translator(update, context)
-    owed = await deps(context).service(PayoutService).owed(user.id)
+    owed = await payouts.owed(user.id)
     if not owed:
         await message.reply_html(_("Nothing is owed to any seller."))
         return
@@ -242,27 +250,24 @@ async def payouts_command(update: Update, context: AnyContext) -> None:
         )
 
 
-async def settle(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    data = SETTLE.unpack(query.data or "")
-    amount = Money(data["amount"], data["currency"])
-    await deps(context).service(PayoutService).settle(query.from_user.id, data["seller"], amount)
-    _ = translator(update, context)
-    await query.answer(_("Settlement recorded."))
+@routes.button(SETTLE)
+async def settle(
+    seller: int,
+    currency: str,
+    amount: int,
+    user: TelegramIdentity,
+    _: Translator,
+    payouts: PayoutService,
+    update: Update,
+) -> None:
+    await payouts.settle(user.id, seller, Money(amount, currency))
+    assert update.callback_query is not None
+    await update.callback_query.answer(_("Settlement recorded."))
 
 
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
-    for callback in (DECLINE, SETTLE):
-        dependencies.callbacks.register(callback)
     for kind, renderer in RENDERERS.items():
         dependencies.renderers.register(kind, renderer)
     dependencies.renderers.register("ops.alert", render_ops_alert)
-    app.add_handler(PreCheckoutQueryHandler(pre_checkout))
-    app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
-    app.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, refunded_payment))
-    app.add_handler(CallbackQueryHandler(decline, pattern=DECLINE.pattern))
-    app.add_handler(CallbackQueryHandler(settle, pattern=SETTLE.pattern))
-    app.add_handler(CommandHandler("payouts", payouts_command, filters.ChatType.PRIVATE))
+    routes.register(app)

@@ -7,34 +7,44 @@ review is stored once, whole; the service checks the window and that the author 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.errors import ValidationFailed
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, deps, translator
 from bot.handlers.orders.buttons import RATE, REVIEW_SKIP
-from bot.handlers.orders.delivery import tapped
 from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
+from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.orders.chat import OrderChatService
 from bot.services.orders.reviews import ReviewService
-from bot.services.progress import Progress
+from bot.services.ports import TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.telegram.messages import Button, OutgoingMessage
 
 REVIEW_FLOW = "review"
 
 
-async def rate(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, RATE)
-    if not 1 <= data["stars"] <= 5:
+routes = Routes()
+
+
+@routes.button(RATE)
+async def rate(
+    order: int,
+    stars: int,
+    user: TelegramIdentity,
+    _: Translator,
+    chat: OrderChatService,
+    progress: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    if not 1 <= stars <= 5:
         raise ValidationFailed(N_("Please rate from 1 to 5 stars."))
-    await deps(context).service(OrderChatService).view(data["order"], user_id)  # a party
-    await deps(context).progress.save(
-        user_id, Progress(REVIEW_FLOW, "comment", {"order": data["order"], "stars": data["stars"]})
-    )
-    _ = translator(update, context)
+    await chat.view(order, user.id)  # a party
+    await progress.save(user.id, Progress(REVIEW_FLOW, "comment", {"order": order, "stars": stars}))
     await acknowledge(update)
-    skip = Button(_("Skip the comment"), REVIEW_SKIP.pack(order=data["order"]))
-    text = _("{stars} Add a comment (type it), or skip.", stars="⭐" * data["stars"])
+    skip = Button(_("Skip the comment"), REVIEW_SKIP.pack(order=order))
+    text = _("{stars} Add a comment (type it), or skip.", stars="⭐" * stars)
     await reply(update, context, OutgoingMessage(text, ((skip,),)))
 
 
@@ -52,15 +62,16 @@ async def _finish(update: Update, context: AnyContext, user_id: int, comment: st
     await reply(update, context, OutgoingMessage(_("⭐ Thank you! Your review is published.")))
 
 
-async def skip_comment(update: Update, context: AnyContext) -> None:
-    user_id, _data = tapped(update, REVIEW_SKIP)
+@routes.button(REVIEW_SKIP)
+async def skip_comment(user: TelegramIdentity, update: Update, context: AnyContext) -> None:
     await acknowledge(update)
-    await _finish(update, context, user_id, "")
+    await _finish(update, context, user.id, "")
 
 
-async def comment_step(update: Update, context: AnyContext, progress: Progress) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+@routes.step(REVIEW_FLOW)
+async def comment_step(update: Update, context: AnyContext, user: TelegramIdentity) -> None:
+    message = update.effective_message
+    if message is None:
         return
     if not message.text:
         raise ValidationFailed(N_("Please type the comment, or tap Skip."))
@@ -68,6 +79,4 @@ async def comment_step(update: Update, context: AnyContext, progress: Progress) 
 
 
 def register(app: AnyApplication) -> None:
-    deps_of(app).steps[REVIEW_FLOW] = comment_step
-    app.add_handler(CallbackQueryHandler(rate, pattern=RATE.pattern))
-    app.add_handler(CallbackQueryHandler(skip_comment, pattern=REVIEW_SKIP.pattern))
+    routes.register(app)

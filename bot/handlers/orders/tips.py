@@ -1,9 +1,9 @@
 """Tips in chat: "Add a tip" under the completion notice, amounts as buttons or typed, an
 invoice, and the tip's own pre-checkout and successful payment.
 
-Registered before `payments`, whose pre-checkout and successful-payment handlers take every
-other payload: within one handler group the first match wins, so a tip's updates never reach
-the order's payment flow (and vice versa, thanks to the payload filters below).
+A tip's pre-checkout and successful payment are routed by the invoice's kind
+(`bot.handlers.routing`): these routes take tip payloads, the order's payment flow every other,
+so neither depends on which is registered first.
 """
 
 from __future__ import annotations
@@ -11,32 +11,42 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from telegram import LabeledPrice, Message, Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, PreCheckoutQueryHandler, filters
+from telegram import LabeledPrice, Update
 
 from bot.domain.money import STARS, Money
 from bot.errors import ValidationFailed
 from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
 from bot.handlers.orders.buttons import TIP, TIP_AMOUNT, TIP_CUSTOM
-from bot.handlers.orders.delivery import tapped
-from bot.handlers.orders.notices import money, title
+from bot.handlers.orders.notices import title
 from bot.handlers.orders.payments import journal_payment
 from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.money.invoices import InvoiceKind
 from bot.services.money.journal import TIP_PAYMENT
-from bot.services.orders.tips import TIP_PREFIX, TipService, tip_payload
-from bot.services.ports import OrderRecord
-from bot.services.progress import Progress
-from bot.telegram.messages import Button, OutgoingMessage
+from bot.services.notices import NoticeKind, OrderNotice, TipReceived, TipThanks, payload_of
+from bot.services.orders.tips import TipService, tip_payload
+from bot.services.ports import OrderRecord, TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
+from bot.telegram.messages import Button, OutgoingMessage, escape
 
 TIP_FLOW = "tip"
 
 
-async def tip_start(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, TIP)
-    choice = await deps(context).service(TipService).choice(data["order"], user_id)
-    _ = translator(update, context)
+routes = Routes()
+
+
+@routes.button(TIP)
+async def tip_start(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    tips: TipService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    choice = await tips.choice(order, user.id)
     await acknowledge(update)
     order_id = choice.order.id
     rows = [
@@ -57,22 +67,33 @@ async def tip_start(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(text, tuple(rows)))
 
 
-async def tip_amount(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, TIP_AMOUNT)
-    service = deps(context).service(TipService)
-    choice = await service.choice(data["order"], user_id)
-    amount = await service.check(choice.order.id, user_id, data["amount"])
+@routes.button(TIP_AMOUNT)
+async def tip_amount(
+    order: int,
+    amount: int,
+    user: TelegramIdentity,
+    tips: TipService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    choice = await tips.choice(order, user.id)
+    checked = await tips.check(choice.order.id, user.id, amount)
     await acknowledge(update)
-    await send_tip_invoice(update, context, choice.order, amount)
+    await send_tip_invoice(update, context, choice.order, checked)
 
 
-async def tip_custom(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, TIP_CUSTOM)
-    choice = await deps(context).service(TipService).choice(data["order"], user_id)
-    await deps(context).progress.save(
-        user_id, Progress(TIP_FLOW, "amount", {"order": choice.order.id})
-    )
-    _ = translator(update, context)
+@routes.button(TIP_CUSTOM)
+async def tip_custom(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    tips: TipService,
+    progress: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    choice = await tips.choice(order, user.id)
+    await progress.save(user.id, Progress(TIP_FLOW, "amount", {"order": choice.order.id}))
     await acknowledge(update)
     text = _(
         "Type the tip's amount, from {low} to {high}.",
@@ -82,17 +103,24 @@ async def tip_custom(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(text))
 
 
-async def tip_step(update: Update, context: AnyContext, progress: Progress) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+@routes.step(TIP_FLOW)
+async def tip_step(
+    update: Update,
+    context: AnyContext,
+    progress: Progress,
+    user: TelegramIdentity,
+    tips: TipService,
+    store: ProgressStore,
+) -> None:
+    message = update.effective_message
+    if message is None:
         return
     if not message.text:
         raise ValidationFailed(N_("Please type the amount."))
-    service = deps(context).service(TipService)
-    choice = await service.choice(int(progress.data["order"]), user.id)
+    choice = await tips.choice(int(progress.data["order"]), user.id)
     typed = Money.parse(message.text, choice.order.currency)
-    amount = await service.check(choice.order.id, user.id, typed.amount_minor)
-    await deps(context).progress.clear(user.id)
+    amount = await tips.check(choice.order.id, user.id, typed.amount_minor)
+    await store.clear(user.id)
     await send_tip_invoice(update, context, choice.order, amount)
 
 
@@ -118,58 +146,54 @@ async def send_tip_invoice(
     )
 
 
-async def pre_checkout(update: Update, context: AnyContext) -> None:
+@routes.pre_checkout(InvoiceKind.TIP)
+async def pre_checkout(update: Update, tips: TipService) -> None:
     query = update.pre_checkout_query
     if query is None:
         return
-    await (
-        deps(context)
-        .service(TipService)
-        .check_pre_checkout(
-            query.invoice_payload, query.from_user.id, query.total_amount, query.currency
-        )
+    await tips.check_pre_checkout(
+        query.invoice_payload, query.from_user.id, query.total_amount, query.currency
     )
     await query.answer(ok=True)
 
 
+@routes.payment(InvoiceKind.TIP)
 async def successful_tip(update: Update, context: AnyContext) -> None:
     """Journaled like an order's payment (see `payments.journal_payment`)."""
     await journal_payment(update, context, TIP_PAYMENT)
 
 
-class _TipPayment(filters.MessageFilter):
-    """A successful payment of a tip invoice (the order's own payments go to `payments`)."""
-
-    def filter(self, message: Message) -> bool:
-        paid = message.successful_payment
-        return paid is not None and paid.invoice_payload.startswith(TIP_PREFIX)
-
-
 def render_tip_received(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    notice = payload_of(TipReceived, p)
     text = _(
         "💝 The buyer of {order} sent you a tip of {tip}; {net} is on your balance.",
-        order=title(p),
-        tip=money(p, "tip_minor"),
-        net=money(p, "net_minor"),
+        order=_title(notice),
+        tip=_money(notice.tip_minor, notice.currency),
+        net=_money(notice.net_minor, notice.currency),
     )
     return OutgoingMessage(text)
 
 
 def render_tip_thanks(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    notice = payload_of(TipThanks, p)
     text = _(
         "💝 Thank you! Your tip of {tip} for {order} is on its way to the seller.",
-        tip=money(p, "tip_minor"),
-        order=title(p),
+        tip=_money(notice.tip_minor, notice.currency),
+        order=_title(notice),
     )
     return OutgoingMessage(text)
 
 
+def _title(notice: OrderNotice) -> str:
+    return title({"order_id": notice.order_id, "title": notice.title})
+
+
+def _money(minor: int, currency: str) -> str:
+    return escape(Money(minor, currency).format())
+
+
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
-    dependencies.steps[TIP_FLOW] = tip_step
-    dependencies.renderers.register("order.tip_received", render_tip_received)
-    dependencies.renderers.register("order.tip_thanks", render_tip_thanks)
-    app.add_handler(PreCheckoutQueryHandler(pre_checkout, pattern=f"^{TIP_PREFIX}"))
-    app.add_handler(MessageHandler(_TipPayment(), successful_tip))
-    for button, handler in ((TIP, tip_start), (TIP_AMOUNT, tip_amount), (TIP_CUSTOM, tip_custom)):
-        app.add_handler(CallbackQueryHandler(handler, pattern=button.pattern))
+    dependencies.renderers.register(NoticeKind.ORDER_TIP_RECEIVED, render_tip_received)
+    dependencies.renderers.register(NoticeKind.ORDER_TIP_THANKS, render_tip_thanks)
+    routes.register(app)

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import filters
 
 from bot.callbacks import CallbackAction
 from bot.domain.money import Money
 from bot.domain.order import ORDER_STATUS_LABELS, Actor, OrderEvent, OrderStatus
 from bot.domain.timezones import resolve_zone
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext
 from bot.handlers.orders.buttons import (
     APPROVE,
     CANCEL_LATE,
@@ -35,14 +35,16 @@ from bot.handlers.orders.buttons import (
     ORDER_OPEN,
     REVISION,
 )
-from bot.handlers.orders.delivery import message_part, tapped
+from bot.handlers.orders.delivery import message_part
 from bot.handlers.orders.notices import history_text
 from bot.handlers.orders.payments import DECLINE
 from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.orders.chat import OrderChatService, OrderView
-from bot.services.progress import Progress
+from bot.services.ports import TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
 CHAT_FLOW = "ochat"
@@ -98,16 +100,16 @@ def order_card(_: Translator, view: OrderView) -> OutgoingMessage:
     if view.answer_cancel:
         lines.append(_("{other} asked to cancel this order.", other=other).capitalize())
         rows.append((
-            Button(_("Accept the cancellation"), MUTUAL_ANSWER.pack(order=oid, yes=1)),
-            Button(_("Decline"), MUTUAL_ANSWER.pack(order=oid, yes=0)),
+            Button(_("Accept the cancellation"), MUTUAL_ANSWER.pack(order=oid, yes=True)),
+            Button(_("Decline"), MUTUAL_ANSWER.pack(order=oid, yes=False)),
         ))  # fmt: skip
     elif view.can_ask_cancel:
         rows.append((Button(_("Ask to cancel"), MUTUAL_CANCEL.pack(order=oid)),))
     if view.answer_extension:
         lines.append(_("The seller asks for {days} more day(s).", days=order.extension_days))
         rows.append((
-            Button(_("Give more time"), EXTENSION_ANSWER.pack(order=oid, yes=1)),
-            Button(_("Refuse"), EXTENSION_ANSWER.pack(order=oid, yes=0)),
+            Button(_("Give more time"), EXTENSION_ANSWER.pack(order=oid, yes=True)),
+            Button(_("Refuse"), EXTENSION_ANSWER.pack(order=oid, yes=False)),
         ))  # fmt: skip
     if view.can_ask_extension:
         rows.append((Button(_("⏳ Ask for more time"), EXTENSION_ASK.pack(order=oid)),))
@@ -120,19 +122,28 @@ def order_card(_: Translator, view: OrderView) -> OutgoingMessage:
     return OutgoingMessage("\n".join(lines), tuple(rows))
 
 
-async def orders_command(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
+routes = Routes()
+
+
+@routes.command("orders", filters.ChatType.PRIVATE)
+async def orders_command(_: Translator, update: Update, context: AnyContext) -> None:
     rows = (
-        (Button(_("🛒 As buyer"), MY_ORDERS.pack(seller=0)),),
-        (Button(_("💼 As seller"), MY_ORDERS.pack(seller=1)),),
+        (Button(_("🛒 As buyer"), MY_ORDERS.pack(seller=False)),),
+        (Button(_("💼 As seller"), MY_ORDERS.pack(seller=True)),),
     )
     await reply(update, context, OutgoingMessage(_("📋 My orders"), rows))
 
 
-async def list_orders(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, MY_ORDERS)
-    orders = await deps(context).service(OrderChatService).my_orders(user_id, bool(data["seller"]))
-    _ = translator(update, context)
+@routes.button(MY_ORDERS)
+async def list_orders(
+    seller: bool,
+    user: TelegramIdentity,
+    _: Translator,
+    chat: OrderChatService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    orders = await chat.my_orders(user.id, seller)
     await acknowledge(update)
     if not orders:
         await reply(update, context, OutgoingMessage(_("You have no orders here yet.")))
@@ -153,31 +164,47 @@ async def list_orders(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(_("📋 Your orders (open ones first):"), rows))
 
 
-async def open_order(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, ORDER_OPEN)
-    view = await deps(context).service(OrderChatService).view(data["order"], user_id)
+@routes.button(ORDER_OPEN)
+async def open_order(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    chat: OrderChatService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    view = await chat.view(order, user.id)
     await acknowledge(update)
-    await reply(update, context, order_card(translator(update, context), view))
+    await reply(update, context, order_card(_, view))
 
 
-async def show_history(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, HISTORY)
-    lines = await deps(context).service(OrderChatService).history(data["order"], user_id)
-    _ = translator(update, context)
+@routes.button(HISTORY)
+async def show_history(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    chat: OrderChatService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    lines = await chat.history(order, user.id)
     await acknowledge(update)
-    text = (
-        _("📜 History of order #{order_id}", order_id=data["order"]) + "\n" + history_text(_, lines)
-    )
+    text = _("📜 History of order #{order_id}", order_id=order) + "\n" + history_text(_, lines)
     await reply(update, context, OutgoingMessage(text))  # split by the notifier when long
 
 
-async def start_chat(update: Update, context: AnyContext) -> None:
-    user_id, data = tapped(update, CHAT)
-    view = await deps(context).service(OrderChatService).view(data["order"], user_id)
-    await deps(context).progress.save(
-        user_id, Progress(CHAT_FLOW, "message", {"order": view.order.id})
-    )
-    _ = translator(update, context)
+@routes.button(CHAT)
+async def start_chat(
+    order: int,
+    user: TelegramIdentity,
+    _: Translator,
+    chat: OrderChatService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    view = await chat.view(order, user.id)
+    await store.save(user.id, Progress(CHAT_FLOW, "message", {"order": view.order.id}))
     await acknowledge(update)
     other = _("the seller") if view.role is Actor.buyer else _("the buyer")
     text = _(
@@ -188,26 +215,30 @@ async def start_chat(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(text))
 
 
-async def chat_message(update: Update, context: AnyContext, progress: Progress) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+@routes.step(CHAT_FLOW)
+async def chat_message(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    chat: OrderChatService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    message = update.effective_message
+    if message is None:
         return
     part = message_part(message)
-    relayed = (
-        await deps(context)
-        .service(OrderChatService)
-        .relay(
-            int(progress.data["order"]),
-            user.id,
-            message.message_id,
-            text=part["text"],
-            file_kind="" if part["kind"] == "text" else part["kind"],
-            file_id=part["file_id"],
-            name=part["name"],
-        )
+    relayed = await chat.relay(
+        int(progress.data["order"]),
+        user.id,
+        message.message_id,
+        text=part["text"],
+        file_kind="" if part["kind"] == "text" else part["kind"],
+        file_id=part["file_id"],
+        name=part["name"],
     )
-    await deps(context).progress.clear(user.id)
-    _ = translator(update, context)
+    await store.clear(user.id)
     text = _("✉️ Sent.")
     if relayed.masked:
         text += "\n" + _(
@@ -219,12 +250,4 @@ async def chat_message(update: Update, context: AnyContext, progress: Progress) 
 
 
 def register(app: AnyApplication) -> None:
-    deps_of(app).steps[CHAT_FLOW] = chat_message
-    app.add_handler(CommandHandler("orders", orders_command, filters.ChatType.PRIVATE))
-    for button, handler in (
-        (MY_ORDERS, list_orders),
-        (ORDER_OPEN, open_order),
-        (HISTORY, show_history),
-        (CHAT, start_chat),
-    ):
-        app.add_handler(CallbackQueryHandler(handler, pattern=button.pattern))
+    routes.register(app)

@@ -7,19 +7,30 @@ earnings are settled by the operator (Telegram cannot pay Stars out), so they ge
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import action
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, Deps, deps, deps_of, translator
 from bot.handlers.gigs import seller_menu
 from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.services.payouts.onboarding import ConnectOnboarding, PayoutStatus
+from bot.services.ports import TelegramIdentity
 from bot.telegram.messages import Button, OutgoingMessage
 
-PO = action("po", op=str)
-LINK, CHECK = "link", "check"
+
+class PayoutOp(StrEnum):
+    """The payout panel's buttons: a Stripe onboarding link, or check the account again."""
+
+    LINK = "link"
+    CHECK = "check"
+
+
+PO = action("po", op=PayoutOp)
+LINK, CHECK = PayoutOp.LINK, PayoutOp.CHECK
 DEEP_LINK_PREFIX = "payouts"
 
 
@@ -63,23 +74,34 @@ def payout_message(_: Translator, status: PayoutStatus) -> OutgoingMessage:
     return OutgoingMessage(text + "\n\n" + stars, buttons=rows)
 
 
-async def show_payouts(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    status = await deps(context).service(ConnectOnboarding).status(identity(update))
+routes = Routes()
+
+
+@routes.button(seller_menu.SELLER, item=seller_menu.PAYOUTS)
+async def show_payouts(
+    user: TelegramIdentity,
+    _: Translator,
+    onboarding: ConnectOnboarding,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    status = await onboarding.status(user)
     await acknowledge(update)
     await reply(update, context, payout_message(_, status))
 
 
-async def on_button(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    op = str(PO.unpack(query.data or "")["op"])
-    _ = translator(update, context)
-    dependencies = deps(context)
-    service = dependencies.service(ConnectOnboarding)
-    if op == LINK:
-        url = await service.onboarding_link(identity(update), return_url(dependencies.bot_username))
+@routes.button(PO)
+async def on_button(
+    op: PayoutOp,
+    user: TelegramIdentity,
+    _: Translator,
+    onboarding: ConnectOnboarding,
+    dependencies: Deps,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    if op is PayoutOp.LINK:
+        url = await onboarding.onboarding_link(user, return_url(dependencies.bot_username))
         await acknowledge(update)
         text = _(
             "Open Stripe to set up your payouts. When you are done, Stripe sends you back here. "
@@ -88,7 +110,7 @@ async def on_button(update: Update, context: AnyContext) -> None:
         button = Button(_("Open Stripe onboarding"), url=url)
         await reply(update, context, OutgoingMessage(text, buttons=((button,),)))
         return
-    status = await service.status(identity(update), refresh=True)
+    status = await onboarding.status(user, refresh=True)
     await acknowledge(update)
     await reply(update, context, payout_message(_, status))
 
@@ -100,10 +122,5 @@ async def back_from_stripe(update: Update, context: AnyContext, rest: str) -> No
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    dependencies.callbacks.register(PO)
-    dependencies.deep_links[DEEP_LINK_PREFIX] = back_from_stripe
-    app.add_handler(CallbackQueryHandler(on_button, pattern=PO.pattern))
-    app.add_handler(
-        CallbackQueryHandler(show_payouts, pattern=seller_menu.pattern(seller_menu.PAYOUTS))
-    )
+    deps_of(app).deep_links[DEEP_LINK_PREFIX] = back_from_stripe
+    routes.register(app)

@@ -7,29 +7,44 @@ accepted when it is not.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import action
 from bot.domain.user import UserProfile
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext
 from bot.handlers.gigs import seller_menu
-from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.ports import TelegramIdentity
 from bot.services.profile.profiles import FLOW, ProfileService
 from bot.services.progress import Progress
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
-PF = action("pf", field=str)
-CANCEL = "cancel"
+
+class ProfileField(StrEnum):
+    """What a profile button edits (or cancel); a field the bot never wrote is refused."""
+
+    DISPLAY_NAME = "display_name"
+    BIO = "bio"
+    SKILLS = "skills"
+    LANGUAGES = "languages"
+    TIMEZONE = "timezone"
+    CANCEL = "cancel"
+
+
+PF = action("pf", field=ProfileField)
+CANCEL = ProfileField.CANCEL
 
 FIELDS = (
-    ("display_name", N_("Display name")),
-    ("bio", N_("Short bio")),
-    ("skills", N_("Skills")),
-    ("languages", N_("Languages")),
-    ("timezone", N_("Time zone")),
+    (ProfileField.DISPLAY_NAME, N_("Display name")),
+    (ProfileField.BIO, N_("Short bio")),
+    (ProfileField.SKILLS, N_("Skills")),
+    (ProfileField.LANGUAGES, N_("Languages")),
+    (ProfileField.TIMEZONE, N_("Time zone")),
 )
 
 QUESTIONS = {
@@ -69,46 +84,56 @@ def profile_message(_: Translator, profile: UserProfile, note: str = "") -> Outg
     return OutgoingMessage(text, buttons=(*rows, (seller_menu.back_to_menu(_),)))
 
 
-async def show_profile(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    profile = await deps(context).service(ProfileService).get(identity(update))
+routes = Routes()
+
+
+@routes.button(seller_menu.SELLER, item=seller_menu.PROFILE)
+async def show_profile(
+    user: TelegramIdentity,
+    _: Translator,
+    profiles: ProfileService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    profile = await profiles.get(user)
     await acknowledge(update)
     await reply(update, context, profile_message(_, profile))
 
 
-async def on_button(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    field = str(PF.unpack(query.data or "")["field"])
-    _ = translator(update, context)
-    service = deps(context).service(ProfileService)
-    if field == CANCEL:
-        profile = await service.stop_editing(identity(update))
+@routes.button(PF)
+async def on_button(
+    field: ProfileField,
+    user: TelegramIdentity,
+    _: Translator,
+    profiles: ProfileService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    if field is ProfileField.CANCEL:
+        profile = await profiles.stop_editing(user)
         await acknowledge(update)
         await reply(update, context, profile_message(_, profile, _("Nothing was changed.")))
         return
-    await service.begin_edit(identity(update).id, field)
+    await profiles.begin_edit(user.id, field.value)
     await acknowledge(update)
     cancel = Button(_("✖️ Cancel"), PF.pack(field=CANCEL))
     await reply(update, context, OutgoingMessage(_(QUESTIONS[field]), buttons=((cancel,),)))
 
 
-async def on_message(update: Update, context: AnyContext, progress: Progress) -> None:
-    _ = translator(update, context)
+@routes.step(FLOW)
+async def on_message(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    profiles: ProfileService,
+    update: Update,
+    context: AnyContext,
+) -> None:
     message = update.effective_message
     text = message.text if message is not None and message.text else ""
-    profile = (
-        await deps(context).service(ProfileService).update(identity(update), progress.step, text)
-    )
+    profile = await profiles.update(user, progress.step, text)
     await reply(update, context, profile_message(_, profile, _("✅ Saved.")))
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    dependencies.callbacks.register(PF)
-    dependencies.steps[FLOW] = on_message
-    app.add_handler(CallbackQueryHandler(on_button, pattern=PF.pattern))
-    app.add_handler(
-        CallbackQueryHandler(show_profile, pattern=seller_menu.pattern(seller_menu.PROFILE))
-    )
+    routes.register(app)

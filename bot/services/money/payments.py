@@ -29,6 +29,7 @@ from bot.domain.money import STARS, Money
 from bot.domain.order import Actor, OrderEvent, OrderStatus
 from bot.errors import Conflict, NotAllowed, NotFound
 from bot.i18n.markers import N_
+from bot.services.money.invoices import order_payload, parse_order_payload
 from bot.services.money.refunds import SECOND_CHARGE, RefundService
 from bot.services.orders.access import note
 from bot.services.orders.steps import alert_operators, move, notify
@@ -61,15 +62,12 @@ class PaymentOutcome(StrEnum):
 
 
 def parse_payload(payload: str) -> int:
-    """The order id in an invoice payload (`order:<id>`)."""
-    prefix, _sep, raw = payload.partition(":")
-    if prefix != "order" or not raw.isdigit():
-        raise NotFound(N_("This invoice is not one of ours."))
-    return int(raw)
+    """The order id in an order invoice's payload (`order:<id>`, see `invoices`)."""
+    return parse_order_payload(payload)
 
 
 def invoice_payload(order_id: int) -> str:
-    return f"order:{order_id}"
+    return order_payload(order_id)
 
 
 @dataclass(frozen=True)

@@ -28,24 +28,17 @@ from bot.domain.pricing import tip_division
 from bot.domain.tips import max_tip, min_tip, tip_in_bounds, tip_offers
 from bot.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
+from bot.services.money.invoices import InvoiceKind
+from bot.services.money.invoices import parse_tip_payload as parse_tip_payload
+from bot.services.money.invoices import tip_payload as tip_payload
+from bot.services.notices import NoticeKind
 from bot.services.orders.access import note
 from bot.services.orders.steps import alert_operators, notify
 from bot.services.orders.tip_ports import NewTip
 from bot.services.ports import OrderRecord, UnitOfWorkFactory
 
-TIP_PREFIX = "tip:"
-
-
-def tip_payload(order_id: int, amount_minor: int) -> str:
-    return f"{TIP_PREFIX}{order_id}:{amount_minor}"
-
-
-def parse_tip_payload(payload: str) -> tuple[int, int]:
-    """(order id, amount in minor units) from a tip invoice's payload."""
-    prefix, order, amount = [*payload.split(":"), "", ""][:3]
-    if f"{prefix}:" != TIP_PREFIX or not order.isdigit() or not amount.isdigit():
-        raise NotFound(N_("This invoice is not one of ours."))
-    return int(order), int(amount)
+#: What a tip invoice's payload starts with (its kind, see `bot.services.money.invoices`).
+TIP_PREFIX = f"{InvoiceKind.TIP}:"
 
 
 @dataclass(frozen=True)
@@ -171,14 +164,15 @@ class TipService:
             dedupe = f"order:{order.id}:tip:{paid.telegram_charge_id}"[:110]
             await uow.outbox.add(
                 notify(
-                    order.seller_id, "order.tip_received", order, dedupe=f"{dedupe}:seller",
+                    order.seller_id, NoticeKind.ORDER_TIP_RECEIVED, order,
+                    dedupe=f"{dedupe}:seller",
                     tip_minor=amount.amount_minor, net_minor=net.amount_minor,
                 ),
                 now,
             )  # fmt: skip
             await uow.outbox.add(
                 notify(
-                    order.buyer_id, "order.tip_thanks", order, dedupe=f"{dedupe}:buyer",
+                    order.buyer_id, NoticeKind.ORDER_TIP_THANKS, order, dedupe=f"{dedupe}:buyer",
                     tip_minor=amount.amount_minor,
                 ),
                 now,
