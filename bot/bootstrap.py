@@ -37,6 +37,10 @@ from bot.services.discovery.search import DiscoveryService
 from bot.services.gigs.catalog import GigService
 from bot.services.gigs.drafts import GigCreation
 from bot.services.gigs.edits import GigEditing
+from bot.services.groups.broadcast import BroadcastService
+from bot.services.groups.ports import ChatAdmins
+from bot.services.groups.referrals import ReferralService
+from bot.services.groups.subscriptions import GroupService
 from bot.services.inbox import InboxPruner
 from bot.services.money.journal import JournalConfig, JournalService
 from bot.services.money.journal_appliers import register_appliers
@@ -62,6 +66,7 @@ from bot.services.requests.saved_searches import SavedSearchService
 from bot.storage.db import create_engine
 from bot.storage.uow import SqlUnitOfWorkFactory
 from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.telegram.chat_admins import TelegramChatAdmins
 from bot.telegram.notifier import Notifier, TelegramNotifier
 from bot.telegram.rate_limits import SendingRateLimiter
 from bot.telegram.stars import TelegramStarsLedger, TelegramStarsRefunder
@@ -91,6 +96,8 @@ class Adapters:
     gateway: PaymentGateway | None = None
     stars_refunder: StarsRefunder | None = None
     stars_ledger: StarsLedger | None = None
+    #: who administers a Telegram chat (getChatMember); without it, no group features
+    chat_admins: ChatAdmins | None = None
 
 
 def config_of(kind: type[C], settings: Settings) -> C:
@@ -143,9 +150,7 @@ def build_services(
     refunds = s[RefundService] = RefundService(
         uow, clock, a.gateway, a.stars_refunder, settings.admin_ids
     )
-    orders = s[OrderService] = OrderService(
-        uow, clock, config_of(OrderConfig, settings), refunds
-    )
+    orders = s[OrderService] = OrderService(uow, clock, config_of(OrderConfig, settings), refunds)
     payments = s[PaymentService] = PaymentService(
         uow, clock, config_of(PaymentConfig, settings), refunds
     )
@@ -167,9 +172,7 @@ def build_services(
     webhooks = s[StripeWebhookService] = StripeWebhookService(
         uow, clock, config_of(StripeWebhookConfig, settings), journal
     )
-    provider_refunds = ProviderRefundService(
-        uow, clock, config_of(ProviderRefundConfig, settings)
-    )
+    provider_refunds = ProviderRefundService(uow, clock, config_of(ProviderRefundConfig, settings))
     register_appliers(journal, payments, tips, webhooks, provider_refunds)
     s[ReconcileService] = ReconcileService(
         uow, clock, settings.admin_ids, a.gateway,
@@ -182,6 +185,15 @@ def build_services(
         uow, a.search, clock, config_of(BriefConfig, settings), orders, gig_limits(settings)
     )
     s[SavedSearchService] = SavedSearchService(uow, a.search, clock)
+
+    # groups and channels: settings checked against the chat's admins, posting new gigs,
+    # and the referral shares operators settle
+    s[ReferralService] = ReferralService(uow, clock, settings.admin_ids)
+    if a.chat_admins is not None:
+        currency = settings.currency
+        groups = s[GroupService] = GroupService(uow, clock, a.chat_admins, currency)
+        broadcast = s[BroadcastService] = BroadcastService(uow, clock, groups, currency)
+        gigs.listeners.append(broadcast.on_gig_change)
     return s
 
 
@@ -248,6 +260,7 @@ def bootstrap(
         gateway=deps.gateway,
         stars_refunder=TelegramStarsRefunder(app.bot),
         stars_ledger=TelegramStarsLedger(app.bot),
+        chat_admins=TelegramChatAdmins(app.bot),
     )
     deps.services = build_services(settings, adapters, deps.progress)
     if settings.stripe_webhook_secret is not None:  # served at POST /stripe/webhook

@@ -41,6 +41,7 @@ from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     PreCheckoutQueryHandler,
@@ -158,6 +159,10 @@ class Routes:
 
     def message(self, which: filters.BaseFilter) -> Callable[[Handler], Handler]:
         return self._add(lambda cb: MessageHandler(which, cb))
+
+    def my_chat_member(self) -> Callable[[Handler], Handler]:
+        """Changes of the bot's own membership in a chat (added, removed, promoted)."""
+        return self._add(lambda cb: ChatMemberHandler(cb, ChatMemberHandler.MY_CHAT_MEMBER))
 
     def pre_checkout(
         self, kind: InvoiceKind, *, also_unknown: bool = False

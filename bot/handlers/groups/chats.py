@@ -14,34 +14,28 @@ import re
 from telegram import Chat, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import (
-    CallbackQueryHandler,
-    ChatMemberHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ContextTypes, filters
 
 from bot.domain.money import Money
 from bot.errors import ValidationFailed
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, Deps, deps_of
 from bot.handlers.gigs.panel import promoted
 from bot.handlers.groups import referrals as group_referrals
 from bot.handlers.groups.settings_ui import (
     MAIN,
     SETTINGS,
-    VIEW_OF_OP,
+    GroupOp,
     chat_translator,
     panel,
     settings_button,
+    view_after,
     welcome,
 )
+from bot.handlers.router import Routes
+from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
-from bot.services.gigs.catalog import GigService
 from bot.services.groups.broadcast import BroadcastService
 from bot.services.groups.subscriptions import GroupService
-from bot.telegram.chat_admins import TelegramChatAdmins
 from bot.telegram.group_posts import GroupPostHook, register_delivery
 from bot.telegram.messages import OutgoingMessage
 
@@ -71,17 +65,17 @@ async def _say(update: Update, message: OutgoingMessage) -> None:
         await update.effective_message.reply_html(message.text, reply_markup=message.markup())
 
 
-def _services(context: AnyContext) -> tuple[GroupService, BroadcastService]:
-    dependencies = deps(context)
-    return dependencies.service(GroupService), dependencies.service(BroadcastService)
+routes = Routes()
 
 
-async def bot_membership(update: Update, context: AnyContext) -> None:
+@routes.my_chat_member()
+async def bot_membership(
+    _: Translator, groups: GroupService, update: Update, context: AnyContext
+) -> None:
     """Added: set the chat up (paused until an admin starts it). Removed: stop posting."""
     change: ChatMemberUpdated | None = update.my_chat_member
     if change is None or change.chat.type == Chat.PRIVATE:
         return
-    groups, _b = _services(context)
     old, new = change.old_chat_member.status, change.new_chat_member.status
     if new in GONE:
         await groups.removed(change.chat.id)
@@ -91,7 +85,6 @@ async def bot_membership(update: Update, context: AnyContext) -> None:
     chat = await groups.joined(
         change.chat.id, change.chat.title or "", change.chat.type, change.from_user.id
     )
-    _ = translator(update, context)
     message = welcome(_, chat)
     target = change.chat.id if change.chat.type != Chat.CHANNEL else change.from_user.id
     if change.chat.type == Chat.CHANNEL:  # nobody can tap buttons in a channel: ask privately
@@ -104,62 +97,64 @@ async def bot_membership(update: Update, context: AnyContext) -> None:
         log.info("could not send the setup message for chat %s: %s", change.chat.id, exc)
 
 
-async def migrated(update: Update, context: AnyContext) -> None:
+@routes.message(filters.StatusUpdate.MIGRATE)
+async def migrated(groups: GroupService, update: Update) -> None:
     """A basic group became a supergroup: both service messages carry the pair of ids."""
     message = update.effective_message
     if message is None:
         return
-    groups, _b = _services(context)
     if message.migrate_to_chat_id:
         await groups.migrated(message.chat.id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id:
         await groups.migrated(message.migrate_from_chat_id, message.chat.id)
 
 
-async def gigsettings(update: Update, context: AnyContext) -> None:
+@routes.command("gigsettings", IN_GROUPS)
+async def gigsettings(
+    groups: GroupService, dependencies: Deps, update: Update, context: AnyContext
+) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    groups, _b = _services(context)
-    _ = translator(update, context)
     args = context.args or []
     settings = await groups.settings(chat.id, user.id, chat.title or "", chat.type)
     if len(args) >= 2 and args[0].lower() in ("tz", "timezone"):
-        settings = await groups.change(chat.id, user.id, "tz", args[1])
-    _ = chat_translator(deps(context).catalogs, settings)
+        settings = await groups.change(chat.id, user.id, GroupOp.TZ, args[1])
+    _ = chat_translator(dependencies.catalogs, settings)
     await _say(update, panel(_, settings, MAIN, groups.currency))
 
 
-async def my_chats(update: Update, context: AnyContext) -> None:
+@routes.command("gigsettings", PRIVATE)
+async def my_chats(_: Translator, groups: GroupService, update: Update) -> None:
     """/gigsettings in private: the chats this user added the bot to (channels live here)."""
     user = update.effective_user
     if user is None:
         return
-    groups, _b = _services(context)
-    _ = translator(update, context)
     chats = await groups.chats_added_by(user.id)
     if not chats:
         await _say(update, OutgoingMessage(_("Add me to a group or channel first, as an admin.")))
         return
-    rows = tuple((settings_button("⚙️ " + c.title, c, "open", MAIN),) for c in chats)
+    rows = tuple((settings_button("⚙️ " + c.title, c, GroupOp.OPEN, MAIN),) for c in chats)
     await _say(update, OutgoingMessage(_("Which chat do you want to set up?"), buttons=rows))
 
 
-async def settings_tap(update: Update, context: AnyContext) -> None:
+@routes.button(SETTINGS)
+async def settings_tap(
+    chat: int,
+    op: GroupOp,
+    arg: str,
+    groups: GroupService,
+    dependencies: Deps,
+    update: Update,
+) -> None:
     query = update.callback_query
     if query is None or query.from_user is None:
         return
-    values = SETTINGS.unpack(query.data or "")
-    chat_id, op, arg = int(values["chat"]), str(values["op"]), str(values["arg"])
-    groups, _b = _services(context)
-    if op == "open":
-        chat, view = await groups.settings(chat_id, query.from_user.id), arg
+    if op is GroupOp.OPEN:
+        shown, view = await groups.settings(chat, query.from_user.id), arg
     else:
-        chat, view = (
-            await groups.change(chat_id, query.from_user.id, op, arg),
-            VIEW_OF_OP.get(op, MAIN),
-        )
-    message = panel(chat_translator(deps(context).catalogs, chat), chat, view, groups.currency)
+        shown, view = await groups.change(chat, query.from_user.id, op, arg), view_after(op)
+    message = panel(chat_translator(dependencies.catalogs, shown), shown, view, groups.currency)
     await query.answer()
     try:
         await query.edit_message_text(
@@ -170,35 +165,34 @@ async def settings_tap(update: Update, context: AnyContext) -> None:
             raise
 
 
-async def pause(update: Update, context: AnyContext) -> None:
+@routes.command("pause", IN_GROUPS)
+async def pause(_: Translator, groups: GroupService, update: Update) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    groups, _b = _services(context)
-    _ = translator(update, context)
-    await groups.change(chat.id, user.id, "pause", "")
+    await groups.change(chat.id, user.id, GroupOp.PAUSE, "")
     await _say(
         update, OutgoingMessage(_("⏸ Gig posts are paused here. /gigsettings starts them again."))
     )
 
 
-async def post(update: Update, context: AnyContext) -> None:
+@routes.command("post", IN_GROUPS)
+async def post(
+    _: Translator, broadcast: BroadcastService, update: Update, context: AnyContext
+) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    _groups, broadcast = _services(context)
-    _ = translator(update, context)
     gig_id = gig_reference(" ".join(context.args or []))
     await broadcast.post_manual(chat.id, user.id, gig_id)
     await _say(update, OutgoingMessage(_("📣 On its way: the gig will be posted here shortly.")))
 
 
-async def groupstats(update: Update, context: AnyContext) -> None:
+@routes.command("groupstats", IN_GROUPS)
+async def groupstats(_: Translator, groups: GroupService, update: Update) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    groups, _b = _services(context)
-    _ = translator(update, context)
     stats = await groups.stats(chat.id, user.id)
     revenue = ", ".join(
         Money(amount, currency).format() for currency, amount in sorted(stats.revenue_minor.items())
@@ -229,13 +223,14 @@ async def groupstats(update: Update, context: AnyContext) -> None:
     await _say(update, OutgoingMessage(text))
 
 
-async def promote(update: Update, context: AnyContext) -> None:
+@routes.command("promote", PRIVATE)
+async def promote(
+    _: Translator, broadcast: BroadcastService, update: Update, context: AnyContext
+) -> None:
     """/promote <gig>: a freelancer offers their gig to chats that accept promotions."""
     user = update.effective_user
     if user is None:
         return
-    _groups, broadcast = _services(context)
-    _ = translator(update, context)
     gig_id = gig_reference(" ".join(context.args or []))
     count = await broadcast.promote(user.id, gig_id)
     await _say(update, OutgoingMessage(promoted(_, count)))
@@ -251,28 +246,12 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
-    currency = dependencies.settings.currency
-    groups = GroupService(
-        dependencies.uow, dependencies.clock, TelegramChatAdmins(app.bot), currency
-    )
-    broadcast = BroadcastService(dependencies.uow, dependencies.clock, groups, currency)
-    dependencies.services[GroupService] = groups
-    dependencies.services[BroadcastService] = broadcast
-    dependencies.service(GigService).listeners.append(broadcast.on_gig_change)
+    groups, broadcast = dependencies.service(GroupService), dependencies.service(BroadcastService)
     register_delivery(
         dependencies.renderers, GroupPostHook(broadcast, groups, lambda: dependencies.bot_username)
     )
-    dependencies.callbacks.register(SETTINGS)
     group_referrals.register(app)  # operators settle the referral balances /groupstats shows
-    app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
-    app.add_handler(CommandHandler("gigsettings", gigsettings, filters=IN_GROUPS))
-    app.add_handler(CommandHandler("gigsettings", my_chats, filters=PRIVATE))
-    app.add_handler(CommandHandler("pause", pause, filters=IN_GROUPS))
-    app.add_handler(CommandHandler("post", post, filters=IN_GROUPS))
-    app.add_handler(CommandHandler("groupstats", groupstats, filters=IN_GROUPS))
-    app.add_handler(CommandHandler("promote", promote, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(settings_tap, pattern=SETTINGS.pattern))
+    routes.register(app)
     if app.job_queue is not None:
         interval = dependencies.settings.sweep_interval.total_seconds()
         app.job_queue.run_repeating(digest_job, interval=interval, first=interval)

@@ -7,11 +7,13 @@ an operator and that the balance is still what the message showed (a double tap 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import filters
 
 from bot.callbacks import action
 from bot.domain.money import Money
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication
+from bot.handlers.router import Routes
+from bot.i18n.catalogs import Translator
 from bot.services.groups.referrals import ReferralOwed, ReferralService
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
@@ -25,12 +27,15 @@ def _chat_name(item: ReferralOwed) -> str:
     return f"<b>{escape(item.title)}</b> (#{item.chat_id})"
 
 
-async def referrals_command(update: Update, context: AnyContext) -> None:
+routes = Routes()
+
+
+@routes.command("referrals", filters.ChatType.PRIVATE)
+async def referrals_command(_: Translator, referrals: ReferralService, update: Update) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    _ = translator(update, context)
-    owed = await deps(context).service(ReferralService).owed(user.id)
+    owed = await referrals.owed(user.id)
     if not owed:
         await message.reply_html(_("No group is owed a referral share."))
         return
@@ -51,22 +56,21 @@ async def referrals_command(update: Update, context: AnyContext) -> None:
         )
 
 
-async def settle_referral(update: Update, context: AnyContext) -> None:
+@routes.button(SETTLE_REFERRAL)
+async def settle_referral(
+    chat: int,
+    currency: str,
+    amount: int,
+    _: Translator,
+    referrals: ReferralService,
+    update: Update,
+) -> None:
     query = update.callback_query
     if query is None:
         return
-    data = SETTLE_REFERRAL.unpack(query.data or "")
-    amount = Money(data["amount"], data["currency"])
-    await deps(context).service(ReferralService).settle(query.from_user.id, data["chat"], amount)
-    _ = translator(update, context)
+    await referrals.settle(query.from_user.id, chat, Money(amount, currency))
     await query.answer(_("Settlement recorded."))
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    dependencies.services[ReferralService] = ReferralService(
-        dependencies.uow, dependencies.clock, dependencies.settings.admin_ids
-    )
-    dependencies.callbacks.register(SETTLE_REFERRAL)
-    app.add_handler(CallbackQueryHandler(settle_referral, pattern=SETTLE_REFERRAL.pattern))
-    app.add_handler(CommandHandler("referrals", referrals_command, filters.ChatType.PRIVATE))
+    routes.register(app)

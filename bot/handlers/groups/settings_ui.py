@@ -8,6 +8,8 @@ only; the handler in `groups.py` checks rights and calls the service.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.callbacks import action
 from bot.domain.gig import Category, category_label
 from bot.domain.groups import LANGUAGES, PRICE_STEPS, ChatStatus, PostingMode
@@ -16,27 +18,48 @@ from bot.i18n.catalogs import Catalogs, Translator
 from bot.services.groups.ports import GroupChat
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
-#: op: open (arg = view name) or a change (cat, lang, pmin, pmax, mode, hour, max, promo,
-#: start, pause); the chat id makes the panel usable outside the chat too.
-SETTINGS = action("gs", chat=int, op=str, arg=str)
+
+class GroupOp(StrEnum):
+    """What a settings button does: open a view (arg = the view) or change one setting (the
+    values `GroupService.change` knows); an op the bot never wrote is refused by the codec."""
+
+    OPEN = "open"
+    CAT = "cat"
+    LANG = "lang"
+    PMIN = "pmin"
+    PMAX = "pmax"
+    MODE = "mode"
+    HOUR = "hour"
+    MAX = "max"
+    PROMO = "promo"
+    START = "start"
+    PAUSE = "pause"
+    #: the time zone (set by `/gigsettings tz <zone>`; a zone does not fit a button's arg)
+    TZ = "tz"
+
+
+#: The chat id makes the panel usable outside the chat too.
+SETTINGS = action("gs", chat=int, op=GroupOp, arg=str)
 
 MAIN, CATS, LANGS, PRICE, POSTING = "main", "cats", "langs", "price", "posting"
-#: After a change, the view the change came from is shown again.
-VIEW_OF_OP = {
-    "cat": CATS,
-    "lang": LANGS,
-    "pmin": PRICE,
-    "pmax": PRICE,
-    "mode": POSTING,
-    "hour": POSTING,
-    "max": POSTING,
-    "promo": POSTING,
-    "start": MAIN,
-    "pause": MAIN,
-}
 
 
-def settings_button(label: str, chat: GroupChat, op: str, arg: str = "x") -> Button:
+def view_after(op: GroupOp) -> str:
+    """After a change, the view the change came from is shown again."""
+    match op:
+        case GroupOp.CAT:
+            return CATS
+        case GroupOp.LANG:
+            return LANGS
+        case GroupOp.PMIN | GroupOp.PMAX:
+            return PRICE
+        case GroupOp.MODE | GroupOp.HOUR | GroupOp.MAX | GroupOp.PROMO:
+            return POSTING
+        case GroupOp.START | GroupOp.PAUSE | GroupOp.TZ | GroupOp.OPEN:
+            return MAIN
+
+
+def settings_button(label: str, chat: GroupChat, op: GroupOp, arg: str = "x") -> Button:
     """A panel button for `chat`: open a view (op=open) or change one setting."""
     return Button(label, SETTINGS.pack(chat=chat.chat_id, op=op, arg=arg))
 
@@ -94,36 +117,40 @@ def chat_translator(catalogs: Catalogs, chat: GroupChat) -> Translator:
 
 def panel(_: Translator, chat: GroupChat, view: str, currency: str) -> OutgoingMessage:
     text = summary(_, chat, currency)
-    back = (settings_button(_("⬅️ Back"), chat, "open", MAIN),)
+    back = (settings_button(_("⬅️ Back"), chat, GroupOp.OPEN, MAIN),)
     rules = chat.rules
     rows: list[tuple[Button, ...]]
     if view == CATS:
         text += "\n\n" + _("Tap the categories to post (none chosen = all).")
         cats = [
             settings_button(
-                _check(c in rules.categories) + _(category_label(c)), chat, "cat", c.value
+                _check(c in rules.categories) + _(category_label(c)), chat, GroupOp.CAT, c.value
             )
             for c in Category
         ]
         rows = [tuple(cats[i : i + 2]) for i in range(0, len(cats), 2)]
-        rows += [(settings_button(_("Any category"), chat, "cat", "any"),), back]
+        rows += [(settings_button(_("Any category"), chat, GroupOp.CAT, "any"),), back]
     elif view == LANGS:
         text += "\n\n" + _("Only gigs by sellers who speak one of these (none chosen = all).")
         langs = [
-            settings_button(_check(code in rules.languages) + code, chat, "lang", code)
+            settings_button(_check(code in rules.languages) + code, chat, GroupOp.LANG, code)
             for code in LANGUAGES
         ]
         rows = [tuple(langs[i : i + 4]) for i in range(0, len(langs), 4)]
-        rows += [(settings_button(_("Any language"), chat, "lang", "any"),), back]
+        rows += [(settings_button(_("Any language"), chat, GroupOp.LANG, "any"),), back]
     elif view == PRICE:
         text += "\n\n" + _("Lowest starting price (first rows) and highest (last rows):")
-        lows = [settings_button(f"≥ {step}", chat, "pmin", str(step)) for step in PRICE_STEPS[1:]]
-        highs = [settings_button(f"≤ {step}", chat, "pmax", str(step)) for step in PRICE_STEPS[1:]]
+        lows = [
+            settings_button(f"≥ {step}", chat, GroupOp.PMIN, str(step)) for step in PRICE_STEPS[1:]
+        ]
+        highs = [
+            settings_button(f"≤ {step}", chat, GroupOp.PMAX, str(step)) for step in PRICE_STEPS[1:]
+        ]
         rows = [tuple(lows[:4]), tuple(lows[4:]), tuple(highs[:4]), tuple(highs[4:])]
         rows += [
             (
-                settings_button(_("No lowest"), chat, "pmin", "any"),
-                settings_button(_("No highest"), chat, "pmax", "any"),
+                settings_button(_("No lowest"), chat, GroupOp.PMIN, "any"),
+                settings_button(_("No highest"), chat, GroupOp.PMAX, "any"),
             ),
             back,
         ]
@@ -132,41 +159,44 @@ def panel(_: Translator, chat: GroupChat, view: str, currency: str) -> OutgoingM
         rows = [
             (
                 settings_button(
-                    _check(instant) + _("Instant"), chat, "mode", PostingMode.instant.value
+                    _check(instant) + _("Instant"), chat, GroupOp.MODE, PostingMode.instant.value
                 ),
                 settings_button(
-                    _check(not instant) + _("Daily digest"), chat, "mode", PostingMode.digest.value
+                    _check(not instant) + _("Daily digest"),
+                    chat,
+                    GroupOp.MODE,
+                    PostingMode.digest.value,
                 ),
             ),
             (
-                settings_button(_("🕐 −1h"), chat, "hour", "-1"),
-                settings_button(_("🕐 +1h"), chat, "hour", "1"),
+                settings_button(_("🕐 −1h"), chat, GroupOp.HOUR, "-1"),
+                settings_button(_("🕐 +1h"), chat, GroupOp.HOUR, "1"),
             ),
             (
-                settings_button(_("➖ posts/day"), chat, "max", "-1"),
-                settings_button(_("➕ posts/day"), chat, "max", "1"),
+                settings_button(_("➖ posts/day"), chat, GroupOp.MAX, "-1"),
+                settings_button(_("➕ posts/day"), chat, GroupOp.MAX, "1"),
             ),
             (
                 settings_button(
-                    _check(rules.allow_promotions) + _("Allow promotions"), chat, "promo"
+                    _check(rules.allow_promotions) + _("Allow promotions"), chat, GroupOp.PROMO
                 ),
             ),
             back,
         ]
     else:
         toggle = (
-            settings_button(_("⏸ Pause posting"), chat, "pause")
+            settings_button(_("⏸ Pause posting"), chat, GroupOp.PAUSE)
             if chat.status is ChatStatus.active
-            else settings_button(_("▶️ Start posting"), chat, "start")
+            else settings_button(_("▶️ Start posting"), chat, GroupOp.START)
         )
         rows = [
             (
-                settings_button(_("🏷 Categories"), chat, "open", CATS),
-                settings_button(_("💰 Price"), chat, "open", PRICE),
+                settings_button(_("🏷 Categories"), chat, GroupOp.OPEN, CATS),
+                settings_button(_("💰 Price"), chat, GroupOp.OPEN, PRICE),
             ),
             (
-                settings_button(_("🗣 Languages"), chat, "open", LANGS),
-                settings_button(_("🕐 Posting"), chat, "open", POSTING),
+                settings_button(_("🗣 Languages"), chat, GroupOp.OPEN, LANGS),
+                settings_button(_("🕐 Posting"), chat, GroupOp.OPEN, POSTING),
             ),
             (toggle,),
         ]
@@ -180,4 +210,6 @@ def welcome(_: Translator, chat: GroupChat) -> OutgoingMessage:
         "which categories, prices and languages, and how often.",
         title=escape(chat.title),
     )
-    return OutgoingMessage(text, buttons=((settings_button(_("⚙️ Set up"), chat, "open", MAIN),),))
+    return OutgoingMessage(
+        text, buttons=((settings_button(_("⚙️ Set up"), chat, GroupOp.OPEN, MAIN),),)
+    )

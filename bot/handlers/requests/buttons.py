@@ -7,6 +7,8 @@ module that answers them.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.callbacks import action
 from bot.i18n.catalogs import Translator
 from bot.telegram.messages import Button
@@ -19,11 +21,20 @@ OFFER_START = action("rqo", req=int)
 #: The buyer's answer to an offer.
 OFFER_ACCEPT = action("ofa", offer=int)
 OFFER_DECLINE = action("ofd", offer=int)
-#: Follow the search on screen: by words (`w`, the buyer's last words) or a category (`b`).
-FOLLOW = action("ssf", kind=str, cat=str)
+
+
+class FollowKind(StrEnum):
+    """What list the Follow button is under: the buyer's last words, or a category."""
+
+    WORDS = "w"
+    CATEGORY = "b"
+
+
+#: Follow the search on screen: by words (the buyer's last words) or a category.
+FOLLOW = action("ssf", kind=FollowKind, cat=str)
 #: Stop a followed search.
 STOP_FOLLOWING = action("sss", search=int)
-FOLLOW_WORDS, FOLLOW_CATEGORY = "w", "b"
+FOLLOW_WORDS, FOLLOW_CATEGORY = FollowKind.WORDS, FollowKind.CATEGORY
 
 
 def follow_button(_: Translator, kind: str, category: str = "") -> Button:

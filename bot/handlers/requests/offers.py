@@ -15,45 +15,46 @@ from collections.abc import Mapping
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.domain.briefs import OFFER_TEXT_MAX, OFFER_TEXT_MIN, parse_amount, validate_offer_text
 from bot.domain.briefs import validate_days as check_days
 from bot.domain.money import Money, price_example
 from bot.errors import ValidationFailed
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, deps_of
 from bot.handlers.orders.ordering import send_invoice
-from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.replies import acknowledge, reply
 from bot.handlers.requests.buttons import OFFER_ACCEPT, OFFER_DECLINE, OFFER_START
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
-from bot.services.progress import Progress
+from bot.services.ports import TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.services.requests.briefs import BriefService, MakeOffer
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
 FLOW = "offer"
 
 
-def _service(context: AnyContext) -> BriefService:
-    return deps(context).service(BriefService)
-
-
-def _data(update: Update) -> str:
-    query = update.callback_query
-    return (query.data or "") if query is not None else ""
-
-
 def _price(payload: Mapping[str, Any]) -> str:
     return escape(Money(int(payload["price_minor"]), str(payload["currency"])).format())
 
 
-async def start_offer(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    seller_id = identity(update).id
-    request_id = OFFER_START.unpack(_data(update))["req"]
-    service = _service(context)
+routes = Routes()
+
+
+@routes.button(OFFER_START)
+async def start_offer(
+    req: int,
+    user: TelegramIdentity,
+    _: Translator,
+    service: BriefService,
+    progress: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    seller_id, request_id = user.id, req
     form = await service.offer_form(seller_id, request_id)
-    await deps(context).progress.save(
+    await progress.save(
         seller_id,
         Progress(FLOW, "price", {"request": request_id, "currency": form.currency}),
     )
@@ -71,13 +72,20 @@ async def start_offer(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(text))
 
 
-async def on_step(update: Update, context: AnyContext, progress: Progress) -> None:
+@routes.step(FLOW)
+async def on_step(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    service: BriefService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
     """Price, then delivery days, then the description, which sends the offer."""
-    _ = translator(update, context)
     message = update.effective_message
     typed = (message.text or "") if message else ""
-    service = _service(context)
-    seller_id = identity(update).id
+    seller_id = user.id
     data = dict(progress.data)
     if progress.step == "price":
         data["price"] = parse_amount(typed, str(data["currency"]), service.limits).amount_minor
@@ -100,7 +108,7 @@ async def on_step(update: Update, context: AnyContext, progress: Progress) -> No
                 description=validate_offer_text(typed),
             )
         )
-        await deps(context).progress.clear(seller_id)
+        await store.clear(seller_id)
         price = Money(offer.price_minor, offer.currency).format()
         text = _(
             "✅ Offer sent: {price}, delivery in {days} days. I will tell you when the buyer "
@@ -112,24 +120,31 @@ async def on_step(update: Update, context: AnyContext, progress: Progress) -> No
         return
     else:
         raise ValidationFailed(N_("Please use the buttons above, or /cancel."))
-    await deps(context).progress.save(seller_id, Progress(FLOW, step, data))
+    await store.save(seller_id, Progress(FLOW, step, data))
     await reply(update, context, OutgoingMessage(prompt))
 
 
-async def accept(update: Update, context: AnyContext) -> None:
-    who = identity(update)
-    offer_id = OFFER_ACCEPT.unpack(_data(update))["offer"]
-    order, created = await _service(context).accept(who.id, offer_id, who)
+@routes.button(OFFER_ACCEPT)
+async def accept(
+    offer: int, who: TelegramIdentity, service: BriefService, update: Update, context: AnyContext
+) -> None:
+    order, created = await service.accept(who.id, offer, who)
     if not created:
         raise ValidationFailed(N_("You already accepted this offer; see the invoice above."))
     await acknowledge(update)
     await send_invoice(update, context, order)
 
 
-async def decline(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    offer_id = OFFER_DECLINE.unpack(_data(update))["offer"]
-    await _service(context).decline(identity(update).id, offer_id)
+@routes.button(OFFER_DECLINE)
+async def decline(
+    offer: int,
+    user: TelegramIdentity,
+    _: Translator,
+    service: BriefService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    await service.decline(user.id, offer)
     await acknowledge(update, _("Offer declined."))
     await reply(update, context, OutgoingMessage(_("You declined the offer.")))
 
@@ -176,11 +191,6 @@ RENDERERS = {
 
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
-    for button in (OFFER_START, OFFER_ACCEPT, OFFER_DECLINE):
-        dependencies.callbacks.register(button)
-    dependencies.steps[FLOW] = on_step
     for kind, renderer in RENDERERS.items():
         dependencies.renderers.register(kind, renderer)
-    app.add_handler(CallbackQueryHandler(start_offer, pattern=OFFER_START.pattern))
-    app.add_handler(CallbackQueryHandler(accept, pattern=OFFER_ACCEPT.pattern))
-    app.add_handler(CallbackQueryHandler(decline, pattern=OFFER_DECLINE.pattern))
+    routes.register(app)

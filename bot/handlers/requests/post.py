@@ -14,29 +14,27 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import filters
 
 from bot.domain.briefs import BRIEF_TEXT_MAX, BRIEF_TEXT_MIN, parse_amount, validate_brief_text
 from bot.domain.briefs import validate_days as check_days
 from bot.domain.gig import CATEGORY_LABELS, Category
 from bot.domain.money import Money, price_example
 from bot.errors import ValidationFailed
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
-from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.context import AnyApplication, AnyContext, deps_of
+from bot.handlers.replies import acknowledge, reply
 from bot.handlers.requests.buttons import BRIEF_CATEGORY, BRIEF_POST, OFFER_START
+from bot.handlers.router import Routes
 from bot.handlers.start import MENU, REQUEST
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
-from bot.services.progress import Progress
+from bot.services.ports import TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.services.requests.briefs import BriefService, PostBrief
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
 FLOW = "brief"
 NOT_OPEN = N_("This request form is no longer open. Tap 📝 Post a request to start again.")
-
-
-def _service(context: AnyContext) -> BriefService:
-    return deps(context).service(BriefService)
 
 
 def _when(value: object) -> str:
@@ -47,10 +45,19 @@ def _money(payload: Mapping[str, Any], field: str) -> str:
     return escape(Money(int(payload[field]), str(payload["currency"])).format())
 
 
-async def open_request(update: Update, context: AnyContext) -> None:
+routes = Routes()
+
+
+@routes.button(MENU, item=REQUEST)
+async def open_request(
+    user: TelegramIdentity,
+    _: Translator,
+    progress: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
     """The first step: the category, as buttons."""
-    _ = translator(update, context)
-    await deps(context).progress.save(identity(update).id, Progress(FLOW, "category"))
+    await progress.save(user.id, Progress(FLOW, "category"))
     await acknowledge(update)
     categories = list(Category)
     rows = [
@@ -67,18 +74,24 @@ async def open_request(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(text, buttons=rows))
 
 
-async def choose_category(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    user_id = identity(update).id
-    data = BRIEF_CATEGORY.unpack(_data(update))
-    progress = await deps(context).progress.get(user_id)
+@routes.button(BRIEF_CATEGORY)
+async def choose_category(
+    cat: str,
+    user: TelegramIdentity,
+    _: Translator,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    user_id = user.id
+    progress = await store.get(user_id)
     if progress is None or progress.flow != FLOW:
         raise ValidationFailed(NOT_OPEN)
     try:
-        category = Category(data["cat"])
+        category = Category(cat)
     except ValueError:
         raise ValidationFailed(N_("Please pick one of the categories.")) from None
-    await deps(context).progress.save(user_id, Progress(FLOW, "text", {"category": category}))
+    await store.save(user_id, Progress(FLOW, "text", {"category": category}))
     await acknowledge(update)
     text = _(
         "What do you need? Describe it in {min} to {max} characters: what, for whom, any style "
@@ -89,12 +102,19 @@ async def choose_category(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(text))
 
 
-async def on_step(update: Update, context: AnyContext, progress: Progress) -> None:
+@routes.step(FLOW)
+async def on_step(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    service: BriefService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
     """A typed answer: the words, then the budget, then the deadline; then the summary."""
-    _ = translator(update, context)
     message = update.effective_message
     typed = (message.text or "") if message else ""
-    service = _service(context)
     data = dict(progress.data)
     if progress.step == "text":
         data["text"] = validate_brief_text(typed)
@@ -111,12 +131,12 @@ async def on_step(update: Update, context: AnyContext, progress: Progress) -> No
     elif progress.step == "days":
         data["days"] = check_days(typed, service.limits)
         data["token"] = secrets.token_urlsafe(9)
-        await deps(context).progress.save(identity(update).id, Progress(FLOW, "confirm", data))
+        await store.save(user.id, Progress(FLOW, "confirm", data))
         await reply(update, context, _summary(_, data, service.currency))
         return
     else:
         raise ValidationFailed(N_("Please use the buttons above, or /cancel."))
-    await deps(context).progress.save(identity(update).id, Progress(FLOW, step, data))
+    await store.save(user.id, Progress(FLOW, step, data))
     await reply(update, context, OutgoingMessage(prompt))
 
 
@@ -132,15 +152,21 @@ def _summary(_: Translator, data: Mapping[str, Any], currency: str) -> OutgoingM
     return OutgoingMessage(text, buttons=((button,),))
 
 
-async def post(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    who = identity(update)
-    token = BRIEF_POST.unpack(_data(update))["token"]
-    progress = await deps(context).progress.get(who.id)
+@routes.button(BRIEF_POST)
+async def post(
+    token: str,
+    who: TelegramIdentity,
+    _: Translator,
+    service: BriefService,
+    store: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    progress = await store.get(who.id)
     if progress is None or progress.flow != FLOW or progress.data.get("token") != token:
         raise ValidationFailed(N_("This request was already posted, or its form is closed."))
     data = progress.data
-    posted = await _service(context).post(
+    posted = await service.post(
         PostBrief(
             buyer_id=who.id,
             category=str(data["category"]),
@@ -151,7 +177,7 @@ async def post(update: Update, context: AnyContext) -> None:
             identity=who,
         )
     )
-    await deps(context).progress.clear(who.id)
+    await store.clear(who.id)
     await acknowledge(update)
     until = posted.brief.expires_at.strftime("%Y-%m-%d %H:%M UTC")
     if posted.notified:
@@ -168,8 +194,15 @@ async def post(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(text))
 
 
-async def request_command(update: Update, context: AnyContext) -> None:
-    await open_request(update, context)
+@routes.command("request", filters.ChatType.PRIVATE)
+async def request_command(
+    user: TelegramIdentity,
+    _: Translator,
+    progress: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    await open_request(user, _, progress, update, context)
 
 
 def render_new_brief(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
@@ -200,20 +233,8 @@ def render_expired(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
     )
 
 
-def _data(update: Update) -> str:
-    query = update.callback_query
-    return (query.data or "") if query is not None else ""
-
-
 def register(app: AnyApplication) -> None:
     dependencies = deps_of(app)
-    for kind in (BRIEF_CATEGORY, BRIEF_POST):
-        dependencies.callbacks.register(kind)
-    dependencies.steps[FLOW] = on_step
     dependencies.renderers.register("brief.new", render_new_brief)
     dependencies.renderers.register("brief.expired", render_expired)
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CallbackQueryHandler(open_request, pattern=rf"^{MENU.prefix}:{REQUEST}$"))
-    app.add_handler(CallbackQueryHandler(choose_category, pattern=BRIEF_CATEGORY.pattern))
-    app.add_handler(CallbackQueryHandler(post, pattern=BRIEF_POST.pattern))
-    app.add_handler(CommandHandler("request", request_command, filters=private))
+    routes.register(app)

@@ -11,15 +11,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import filters
 
 from bot.domain.gig import CATEGORY_LABELS, Category
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, Deps, deps_of
 from bot.handlers.discovery.browse import OPEN
-from bot.handlers.replies import acknowledge, identity, reply
-from bot.handlers.requests.buttons import FOLLOW, FOLLOW_WORDS, STOP_FOLLOWING
+from bot.handlers.replies import acknowledge, reply
+from bot.handlers.requests.buttons import FOLLOW, STOP_FOLLOWING, FollowKind
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.services.discovery.search import DiscoveryService
+from bot.services.ports import TelegramIdentity
 from bot.services.requests.saved_searches import DIGEST_KIND, SavedSearchService
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
@@ -35,30 +37,34 @@ def describe(_: Translator, text: str, category: str | None) -> str:
     return " · ".join(parts) or _("All services")
 
 
-def _data(update: Update) -> str:
-    query = update.callback_query
-    return (query.data or "") if query is not None else ""
+routes = Routes()
 
 
-async def follow(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    who = identity(update)
+@routes.button(FOLLOW)
+async def follow(
+    kind: FollowKind,
+    cat: str,
+    who: TelegramIdentity,
+    _: Translator,
+    discovery: DiscoveryService,
+    service: SavedSearchService,
+    dependencies: Deps,
+    update: Update,
+    context: AnyContext,
+) -> None:
     user_id = who.id
-    data = FOLLOW.unpack(_data(update))
-    discovery = deps(context).service(DiscoveryService)
     # The filters the buyer picked on the list are part of the search they follow.
     picked = await discovery.chat_filters(user_id)
-    currency = deps(context).settings.currency
-    if data["kind"] == FOLLOW_WORDS:
+    currency = dependencies.settings.currency
+    if kind is FollowKind.WORDS:
         text = await discovery.last_query(user_id)
         search_filters = picked.search_filters(currency)
     else:
         try:
-            category: Category | None = Category(data["cat"])
+            category: Category | None = Category(cat)
         except ValueError:
             category = None
         text, search_filters = "", picked.search_filters(currency, category)
-    service = deps(context).service(SavedSearchService)
     followed = await service.follow(user_id, text, search_filters, who)
     category_value = followed.filters.category.value if followed.filters.category else None
     await acknowledge(update, _("Following."))
@@ -70,9 +76,15 @@ async def follow(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage(message))
 
 
-async def following(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    searches = await deps(context).service(SavedSearchService).following(identity(update).id)
+@routes.command("following", filters.ChatType.PRIVATE)
+async def following(
+    user: TelegramIdentity,
+    _: Translator,
+    service: SavedSearchService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    searches = await service.following(user.id)
     if not searches:
         text = _("You follow no searches. Search, then tap 🔔 Follow this search.")
         await reply(update, context, OutgoingMessage(text))
@@ -87,10 +99,16 @@ async def following(update: Update, context: AnyContext) -> None:
     await reply(update, context, OutgoingMessage("\n".join(lines), buttons=rows))
 
 
-async def stop(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    search_id = STOP_FOLLOWING.unpack(_data(update))["search"]
-    stopped = await deps(context).service(SavedSearchService).stop(identity(update).id, search_id)
+@routes.button(STOP_FOLLOWING)
+async def stop(
+    search: int,
+    user: TelegramIdentity,
+    _: Translator,
+    service: SavedSearchService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    stopped = await service.stop(user.id, search)
     category = stopped.filters.category.value if stopped.filters.category else None
     await acknowledge(update, _("Stopped."))
     text = _("🔕 Stopped following {search}.", search=escape(describe(_, stopped.text, category)))
@@ -116,10 +134,5 @@ def render_digest(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    for kind in (FOLLOW, STOP_FOLLOWING):
-        dependencies.callbacks.register(kind)
-    dependencies.renderers.register(DIGEST_KIND, render_digest)
-    app.add_handler(CallbackQueryHandler(follow, pattern=FOLLOW.pattern))
-    app.add_handler(CallbackQueryHandler(stop, pattern=STOP_FOLLOWING.pattern))
-    app.add_handler(CommandHandler("following", following, filters=filters.ChatType.PRIVATE))
+    deps_of(app).renderers.register(DIGEST_KIND, render_digest)
+    routes.register(app)
