@@ -85,7 +85,14 @@ class ListOp(StrEnum):
     REMOVE = "del"
 
 
-GX = action("gx", gig=int, kind=str, op=ListOp, index=int, v=int)
+class ListKind(StrEnum):
+    """Which list of a gig: its extras or its requirement questions (the services' kinds)."""
+
+    EXTRAS = "x"
+    QUESTIONS = "q"
+
+
+GX = action("gx", gig=int, kind=ListKind, op=ListOp, index=int, v=int)
 LIST_SHOW, LIST_ADD, LIST_CHANGE, LIST_REMOVE = (
     ListOp.SHOW,
     ListOp.ADD,
@@ -195,8 +202,13 @@ def edit_menu(_: Translator, card: GigCard) -> OutgoingMessage:
             (field(_("Tags"), "tags"), field(_("Description"), "description")),
             (field(_("Photos"), "photos"),),
             (
-                Button(_("Extras"), GX.pack(gig=gig, kind="x", op=LIST_SHOW, index=0, v=0)),
-                Button(_("Questions"), GX.pack(gig=gig, kind="q", op=LIST_SHOW, index=0, v=0)),
+                Button(
+                    _("Extras"), GX.pack(gig=gig, kind=ListKind.EXTRAS, op=LIST_SHOW, index=0, v=0)
+                ),
+                Button(
+                    _("Questions"),
+                    GX.pack(gig=gig, kind=ListKind.QUESTIONS, op=LIST_SHOW, index=0, v=0),
+                ),
             ),
             packages,
             (Button(_("⬅️ Back to the gig"), GM.pack(op=OPEN, gig=gig)),),
