@@ -42,6 +42,7 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     PreCheckoutQueryHandler,
     filters,
@@ -158,6 +159,9 @@ class Routes:
 
     def message(self, which: filters.BaseFilter) -> Callable[[Handler], Handler]:
         return self._add(lambda cb: MessageHandler(which, cb))
+
+    def inline_query(self) -> Callable[[Handler], Handler]:
+        return self._add(lambda cb: InlineQueryHandler(cb))
 
     def pre_checkout(
         self, kind: InvoiceKind, *, also_unknown: bool = False
