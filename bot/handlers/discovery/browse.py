@@ -15,7 +15,7 @@ from telegram.ext import filters
 from bot.callbacks import ForgedCallback, action
 from bot.domain.gig import CATEGORY_LABELS, Category
 from bot.errors import NotFound
-from bot.handlers.context import AnyApplication, AnyContext, Deps, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, Deps
 from bot.handlers.replies import acknowledge, reply
 from bot.handlers.requests.buttons import FOLLOW_CATEGORY, FOLLOW_WORDS, follow_button
 from bot.handlers.router import Routes
@@ -355,12 +355,14 @@ async def similar(
         await _show(update, message)
 
 
-async def similar_from_link(update: Update, context: AnyContext, rest: str) -> None:
+@routes.deep_link(LIKE_PREFIX)
+async def similar_from_link(
+    rest: str, _: Translator, service: DiscoveryService, update: Update, context: AnyContext
+) -> None:
     """`t.me/<bot>?start=like_<id>` (a group post's "More like this"): the list, as a message."""
     if not rest.isdigit() or len(rest) > 18:
         raise NotFound()
-    _ = translator(update, context)
-    found = await deps(context).service(DiscoveryService).similar(int(rest), 0)
+    found = await service.similar(int(rest), 0)
     heading = _("🔁 <b>More like this</b>")
     await reply(update, context, results(_, heading, found, None, PageLink("similar", rest)))
 
@@ -381,5 +383,3 @@ async def open_result(
 
 def register(app: AnyApplication) -> None:
     routes.register(app)
-    # Deep links are dispatched by /start, not by the router (as the payouts' return link).
-    deps_of(app).deep_links[LIKE_PREFIX] = similar_from_link
