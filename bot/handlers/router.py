@@ -21,6 +21,7 @@ parameter (resolved once, at registration, from the type hints):
 * a `TelegramIdentity`: the acting user as the services know users;
 * a `ProgressStore` (the guided conversations' state) or the whole `Deps` (rarely needed);
 * in a message step (`routes.step(flow)`), the user's `Progress`;
+* in a deep link (`routes.deep_link(prefix)`), `rest`: the text after the prefix;
 * a service class the composition root built (`Deps.services`): that instance.
 
 Anything else fails at registration, so a typo is found when the bot starts, not when a user
@@ -43,6 +44,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     PreCheckoutQueryHandler,
     filters,
@@ -119,6 +121,8 @@ class _Route:
     action: CallbackAction | None = None
     #: a message step of this guided-conversation flow (routed by `conversation.py`)
     flow: str | None = None
+    #: a `t.me/<bot>?start=<prefix>_<rest>` deep link of this prefix (dispatched by /start)
+    link: str | None = None
 
 
 def _no_ptb_handler(callback: Callback) -> PTBHandler:
@@ -164,6 +168,9 @@ class Routes:
         """Changes of the bot's own membership in a chat (added, removed, promoted)."""
         return self._add(lambda cb: ChatMemberHandler(cb, ChatMemberHandler.MY_CHAT_MEMBER))
 
+    def inline_query(self) -> Callable[[Handler], Handler]:
+        return self._add(lambda cb: InlineQueryHandler(cb))
+
     def pre_checkout(
         self, kind: InvoiceKind, *, also_unknown: bool = False
     ) -> Callable[[Handler], Handler]:
@@ -192,9 +199,25 @@ class Routes:
 
         return decorate
 
+    def deep_link(self, prefix: str) -> Callable[[Handler], Handler]:
+        """`/start <prefix>_<rest>` (dispatched by /start); the handler may ask for `rest: str`,
+        the text after the prefix, unchecked: the handler parses it."""
+
+        def decorate(handler: Handler) -> Handler:
+            self.routes.append(_Route(handler, _no_ptb_handler, link=prefix))
+            return handler
+
+        return decorate
+
     def register(self, app: AnyApplication) -> None:
         dependencies = deps_of(app)
         for route in self.routes:
+            if route.link is not None:
+                if route.link in dependencies.deep_links:
+                    raise RouteError(f"deep link prefix {route.link!r} declared twice")
+                providers = _providers(route.handler, ("rest",), dependencies.services)
+                dependencies.deep_links[route.link] = _injecting_link(route, providers)
+                continue
             if route.flow is not None:
                 if route.flow in dependencies.steps:
                     raise RouteError(f"message steps of flow {route.flow!r} declared twice")
@@ -216,6 +239,21 @@ def _injecting_step(
 
     async def call(update: Update, context: AnyContext, progress: Progress) -> None:
         values = {_PROGRESS: progress}
+        await handler(**{name: get(update, context, values) for name, get in providers.items()})
+
+    call.__name__ = handler.__name__
+    call.__qualname__ = handler.__qualname__
+    call.__module__ = handler.__module__
+    return call
+
+
+def _injecting_link(
+    route: _Route, providers: dict[str, Provider]
+) -> Callable[[Update, AnyContext, str], Coroutine[Any, Any, None]]:
+    handler = route.handler
+
+    async def call(update: Update, context: AnyContext, rest: str) -> None:
+        values = {"rest": rest}
         await handler(**{name: get(update, context, values) for name, get in providers.items()})
 
     call.__name__ = handler.__name__

@@ -10,14 +10,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import filters
 
 from bot.callbacks import ForgedCallback, action
 from bot.domain.gig import CATEGORY_LABELS, Category
 from bot.errors import NotFound
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
-from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.context import AnyApplication, AnyContext, Deps
+from bot.handlers.replies import acknowledge, reply
 from bot.handlers.requests.buttons import FOLLOW_CATEGORY, FOLLOW_WORDS, follow_button
+from bot.handlers.router import Routes
 from bot.handlers.start import FIND, MENU
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
@@ -25,7 +26,8 @@ from bot.matching.ports import SortOrder
 from bot.services.discovery.filters import NO_CHAT_FILTERS, ChatFilters
 from bot.services.discovery.search import DiscoveryService, ResultPage
 from bot.services.gigs.catalog import GigService
-from bot.services.progress import Progress
+from bot.services.ports import TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.telegram.cards import SIMILAR, buyer_buttons, gig_card
 from bot.telegram.group_posts import LIKE_PREFIX
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
@@ -189,11 +191,6 @@ async def _show(update: Update, message: OutgoingMessage) -> None:
         await update.effective_message.reply_html(message.text, reply_markup=message.markup())
 
 
-def _data(update: Update) -> str:
-    query = update.callback_query
-    return (query.data or "") if query is not None else ""
-
-
 def _came_from_card(update: Update) -> bool:
     """A photo message is a gig card: lists under it are new messages, never edits of it."""
     query = update.callback_query
@@ -214,18 +211,30 @@ def _sort(raw: str) -> SortOrder:
         return SortOrder.best
 
 
-async def open_find(update: Update, context: AnyContext) -> None:
+routes = Routes()
+
+
+@routes.button(MENU, item=FIND)
+@routes.button(CATEGORIES)
+async def open_find(
+    user: TelegramIdentity, _: Translator, service: DiscoveryService, update: Update
+) -> None:
     """The find menu: a new journey, so filters from an earlier list are dropped."""
-    _ = translator(update, context)
-    await deps(context).service(DiscoveryService).clear_filters(identity(update).id)
+    await service.clear_filters(user.id)
     await acknowledge(update)
     await _show(update, find_menu(_))
 
 
-async def ask_words(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
+@routes.button(ASK)
+async def ask_words(
+    user: TelegramIdentity,
+    _: Translator,
+    progresses: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
     await acknowledge(update)
-    await deps(context).progress.save(identity(update).id, Progress(FLOW, "words"))
+    await progresses.save(user.id, Progress(FLOW, "words"))
     await reply(
         update,
         context,
@@ -233,21 +242,34 @@ async def ask_words(update: Update, context: AnyContext) -> None:
     )
 
 
-async def browse(update: Update, context: AnyContext) -> None:
-    data = BROWSE.unpack(_data(update))
-    await show_list(update, context, data["cat"], _sort(data["sort"]), data["page"])
+@routes.button(BROWSE)
+async def browse(
+    cat: str,
+    sort: str,
+    page: int,
+    user: TelegramIdentity,
+    _: Translator,
+    service: DiscoveryService,
+    dependencies: Deps,
+    update: Update,
+) -> None:
+    currency = dependencies.settings.currency
+    await show_list(_, user, service, currency, update, cat, _sort(sort), page)
 
 
 async def show_list(
-    update: Update, context: AnyContext, list_code: str, sort: SortOrder, page: int
+    _: Translator,
+    user: TelegramIdentity,
+    service: DiscoveryService,
+    currency: str,
+    update: Update,
+    list_code: str,
+    sort: SortOrder,
+    page: int,
 ) -> None:
     """A page of a browsed category or of the buyer's words, with the buyer's filters."""
-    _ = translator(update, context)
-    dependencies = deps(context)
-    service = dependencies.service(DiscoveryService)
-    user_id = identity(update).id
+    user_id = user.id
     picked = await service.chat_filters(user_id)
-    currency = dependencies.settings.currency
     if list_code == WORDS_LIST:
         text = await service.last_query(user_id)
         found = await service.search(text, sort, page, picked.search_filters(currency))
@@ -261,80 +283,103 @@ async def show_list(
     await _show(update, results(_, heading, found, sort, PageLink.of(list_code), picked))
 
 
-async def search_words(update: Update, context: AnyContext, text: str) -> None:
-    _ = translator(update, context)
-    service = deps(context).service(DiscoveryService)
-    await service.remember_query(identity(update).id, text)
+async def search_words(
+    _: Translator, user: TelegramIdentity, service: DiscoveryService, update: Update, text: str
+) -> None:
+    await service.remember_query(user.id, text)
     found = await service.search(text, SortOrder.best, 0)
     heading = _("🔎 <b>{words}</b>", words=escape(truncate(text, 60)))
     link = PageLink("words")
     await _show(update, results(_, heading, found, SortOrder.best, link, NO_CHAT_FILTERS))
 
 
-async def on_words(update: Update, context: AnyContext, progress: Progress) -> None:
+@routes.step(FLOW)
+async def on_words(
+    user: TelegramIdentity,
+    _: Translator,
+    service: DiscoveryService,
+    progresses: ProgressStore,
+    update: Update,
+) -> None:
     """The message after "Search by words"."""
-    del progress
-    await deps(context).progress.clear(identity(update).id)
+    await progresses.clear(user.id)
     message = update.effective_message
-    await search_words(update, context, (message.text or "") if message else "")
+    await search_words(_, user, service, update, (message.text or "") if message else "")
 
 
-async def find_command(update: Update, context: AnyContext) -> None:
+@routes.command("find", filters.ChatType.PRIVATE)
+async def find_command(
+    user: TelegramIdentity,
+    _: Translator,
+    service: DiscoveryService,
+    update: Update,
+    context: AnyContext,
+) -> None:
     """`/find logo design` searches at once; `/find` alone opens the menu."""
     if context.args:
-        await search_words(update, context, " ".join(context.args))
+        await search_words(_, user, service, update, " ".join(context.args))
     else:
-        await open_find(update, context)
+        await open_find(user, _, service, update)
 
 
-async def page_words(update: Update, context: AnyContext) -> None:
-    data = WORDS.unpack(_data(update))
-    await show_list(update, context, WORDS_LIST, _sort(data["sort"]), data["page"])
+@routes.button(WORDS)
+async def page_words(
+    sort: str,
+    page: int,
+    user: TelegramIdentity,
+    _: Translator,
+    service: DiscoveryService,
+    dependencies: Deps,
+    update: Update,
+) -> None:
+    currency = dependencies.settings.currency
+    await show_list(_, user, service, currency, update, WORDS_LIST, _sort(sort), page)
 
 
-async def similar(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    data = SIMILAR.unpack(_data(update))
-    found = await deps(context).service(DiscoveryService).similar(data["gig"], data["page"])
+@routes.button(SIMILAR)
+async def similar(
+    gig: int,
+    page: int,
+    _: Translator,
+    service: DiscoveryService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    found = await service.similar(gig, page)
     await acknowledge(update)
     heading = _("🔁 <b>More like this</b>")
-    message = results(_, heading, found, None, PageLink("similar", str(data["gig"])))
+    message = results(_, heading, found, None, PageLink("similar", str(gig)))
     if _came_from_card(update):
         await reply(update, context, message)  # from a card: a new list under it
     else:
         await _show(update, message)
 
 
-async def similar_from_link(update: Update, context: AnyContext, rest: str) -> None:
+@routes.deep_link(LIKE_PREFIX)
+async def similar_from_link(
+    rest: str, _: Translator, service: DiscoveryService, update: Update, context: AnyContext
+) -> None:
     """`t.me/<bot>?start=like_<id>` (a group post's "More like this"): the list, as a message."""
     if not rest.isdigit() or len(rest) > 18:
         raise NotFound()
-    _ = translator(update, context)
-    found = await deps(context).service(DiscoveryService).similar(int(rest), 0)
+    found = await service.similar(int(rest), 0)
     heading = _("🔁 <b>More like this</b>")
     await reply(update, context, results(_, heading, found, None, PageLink("similar", rest)))
 
 
-async def open_result(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
-    data = OPEN.unpack(_data(update))
-    card = await deps(context).service(GigService).card_for_viewer(data["gig"], identity(update).id)
+@routes.button(OPEN)
+async def open_result(
+    gig: int,
+    user: TelegramIdentity,
+    _: Translator,
+    gigs: GigService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    card = await gigs.card_for_viewer(gig, user.id)
     await acknowledge(update)
     await reply(update, context, gig_card(_, card, buyer_buttons(_, card)))
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    for kind in (BROWSE, WORDS, OPEN, SIMILAR, ASK, CATEGORIES):
-        dependencies.callbacks.register(kind)
-    dependencies.steps[FLOW] = on_words
-    dependencies.deep_links[LIKE_PREFIX] = similar_from_link
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CallbackQueryHandler(open_find, pattern=rf"^{MENU.prefix}:{FIND}$"))
-    app.add_handler(CallbackQueryHandler(open_find, pattern=CATEGORIES.pattern))
-    app.add_handler(CallbackQueryHandler(ask_words, pattern=ASK.pattern))
-    app.add_handler(CallbackQueryHandler(browse, pattern=BROWSE.pattern))
-    app.add_handler(CallbackQueryHandler(page_words, pattern=WORDS.pattern))
-    app.add_handler(CallbackQueryHandler(similar, pattern=SIMILAR.pattern))
-    app.add_handler(CallbackQueryHandler(open_result, pattern=OPEN.pattern))
-    app.add_handler(CommandHandler("find", find_command, filters=private))
+    routes.register(app)

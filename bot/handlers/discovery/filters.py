@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, Deps
 from bot.handlers.discovery.browse import (
     ALL,
     BROWSE,
@@ -24,12 +23,12 @@ from bot.handlers.discovery.browse import (
     WORDS,
     WORDS_LIST,
     _category,
-    _data,
     _show,
     _sort,
     show_list,
 )
-from bot.handlers.replies import acknowledge, identity
+from bot.handlers.replies import acknowledge
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.matching.ports import SortOrder
@@ -40,6 +39,7 @@ from bot.services.discovery.filters import (
     ChatFilters,
 )
 from bot.services.discovery.search import DiscoveryService
+from bot.services.ports import TelegramIdentity
 from bot.telegram.messages import Button, OutgoingMessage
 
 ROW_WIDTH = 4
@@ -107,15 +107,21 @@ def panel(
     return OutgoingMessage("\n".join(lines), buttons=rows)
 
 
+routes = Routes()
+
+
 async def _show_panel(
-    update: Update, context: AnyContext, picked: ChatFilters, list_code: str, sort: SortOrder
+    _: Translator,
+    user: TelegramIdentity,
+    service: DiscoveryService,
+    currency: str,
+    update: Update,
+    picked: ChatFilters,
+    list_code: str,
+    sort: SortOrder,
 ) -> None:
-    _ = translator(update, context)
-    dependencies = deps(context)
-    service = dependencies.service(DiscoveryService)
-    currency = dependencies.settings.currency
     if list_code == WORDS_LIST:
-        text = await service.last_query(identity(update).id)
+        text = await service.last_query(user.id)
         found = await service.search(text, sort, 0, picked.search_filters(currency))
     else:
         category = None if list_code == ALL else _category(list_code)
@@ -124,30 +130,53 @@ async def _show_panel(
     await _show(update, panel(_, picked, list_code, sort, found.total, currency))
 
 
-async def open_filters(update: Update, context: AnyContext) -> None:
-    data = FILTERS.unpack(_data(update))
-    service = deps(context).service(DiscoveryService)
-    picked = await service.chat_filters(identity(update).id)
-    await _show_panel(update, context, picked, data["list"], _sort(data["sort"]))
+@routes.button(FILTERS)
+async def open_filters(
+    list: str,
+    sort: str,
+    user: TelegramIdentity,
+    _: Translator,
+    service: DiscoveryService,
+    dependencies: Deps,
+    update: Update,
+) -> None:
+    picked = await service.chat_filters(user.id)
+    currency = dependencies.settings.currency
+    await _show_panel(_, user, service, currency, update, picked, list, _sort(sort))
 
 
-async def pick(update: Update, context: AnyContext) -> None:
-    data = FILTER_PICK.unpack(_data(update))
-    service = deps(context).service(DiscoveryService)
-    picked = await service.pick_filter(identity(update).id, data["key"], data["val"])
-    await _show_panel(update, context, picked, data["list"], _sort(data["sort"]))
+@routes.button(FILTER_PICK)
+async def pick(
+    list: str,
+    sort: str,
+    key: str,
+    val: str,
+    user: TelegramIdentity,
+    _: Translator,
+    service: DiscoveryService,
+    dependencies: Deps,
+    update: Update,
+) -> None:
+    """`key` and `val` are the service's filter codes; it refuses codes it does not know."""
+    picked = await service.pick_filter(user.id, key, val)
+    currency = dependencies.settings.currency
+    await _show_panel(_, user, service, currency, update, picked, list, _sort(sort))
 
 
-async def clear(update: Update, context: AnyContext) -> None:
-    data = FILTER_CLEAR.unpack(_data(update))
-    await deps(context).service(DiscoveryService).clear_filters(identity(update).id)
-    await show_list(update, context, data["list"], _sort(data["sort"]), 0)
+@routes.button(FILTER_CLEAR)
+async def clear(
+    list: str,
+    sort: str,
+    user: TelegramIdentity,
+    _: Translator,
+    service: DiscoveryService,
+    dependencies: Deps,
+    update: Update,
+) -> None:
+    await service.clear_filters(user.id)
+    currency = dependencies.settings.currency
+    await show_list(_, user, service, currency, update, list, _sort(sort), 0)
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    for kind in (FILTERS, FILTER_PICK, FILTER_CLEAR):
-        dependencies.callbacks.register(kind)
-    app.add_handler(CallbackQueryHandler(open_filters, pattern=FILTERS.pattern))
-    app.add_handler(CallbackQueryHandler(pick, pattern=FILTER_PICK.pattern))
-    app.add_handler(CallbackQueryHandler(clear, pattern=FILTER_CLEAR.pattern))
+    routes.register(app)

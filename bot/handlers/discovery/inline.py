@@ -16,9 +16,9 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.ext import InlineQueryHandler
 
-from bot.handlers.context import AnyApplication, AnyContext, deps, translator
+from bot.handlers.context import AnyApplication, AnyContext, Deps
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.services.discovery.search import DiscoveryService, ResultRow
 from bot.telegram.cards import deep_link
@@ -57,14 +57,22 @@ def article(_: Translator, row: ResultRow, bot_username: str) -> InlineQueryResu
     )
 
 
-async def answer(update: Update, context: AnyContext) -> None:
+routes = Routes()
+
+
+@routes.inline_query()
+async def answer(
+    _: Translator,
+    discovery: DiscoveryService,
+    dependencies: Deps,
+    update: Update,
+    context: AnyContext,
+) -> None:
     query = update.inline_query
     if query is None:
         return
-    _ = translator(update, context)
-    dependencies = deps(context)
     offset = parse_offset(query.offset)
-    rows, total = await dependencies.service(DiscoveryService).rows(query.query, offset, PAGE)
+    rows, total = await discovery.rows(query.query, offset, PAGE)
     username = dependencies.bot_username or (context.bot.username or "")
     results = [article(_, row, username) for row in rows[:MAX_RESULTS]]
     following = offset + PAGE
@@ -76,4 +84,4 @@ async def answer(update: Update, context: AnyContext) -> None:
 
 
 def register(app: AnyApplication) -> None:
-    app.add_handler(InlineQueryHandler(answer))
+    routes.register(app)

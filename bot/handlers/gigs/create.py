@@ -1,17 +1,16 @@
 """Create a gig: the guided conversation from "➕ Create a gig" to a live, shareable gig.
 
-Messages reach `on_message` through the conversation router (the user's progress in the
-database names this flow), buttons reach `on_button`; both hand the answer to `GigCreation`,
+Messages reach `on_message` (a message step of this flow: the user's progress in the database
+names it), buttons reach `on_button`; both hand the answer to `GigCreation`,
 which checks it, saves the progress and says which step is next, and then render that step.
 """
 
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.errors import ValidationFailed
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, Deps
 from bot.handlers.gigs import seller_menu
 from bot.handlers.gigs.create_prompts import (
     BACK,
@@ -23,7 +22,8 @@ from bot.handlers.gigs.create_prompts import (
     prompt,
 )
 from bot.handlers.gigs.panel import GM, OPEN
-from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.services.gigs import steps as d
@@ -36,6 +36,7 @@ from bot.services.gigs.steps import (
     PhotoAnswer,
     TextAnswer,
 )
+from bot.services.ports import TelegramIdentity
 from bot.services.progress import Progress
 from bot.telegram.cards import deep_link, gig_card, share_buttons
 from bot.telegram.messages import Button, OutgoingMessage, escape
@@ -56,34 +57,63 @@ def answer_of(message: Message | None) -> Answer:
     return TextAnswer(message.text)
 
 
-async def _preview(update: Update, context: AnyContext, state: DraftState) -> None:
-    _ = translator(update, context)
-    card = await deps(context).service(GigCreation).preview(identity(update), state)
+routes = Routes()
+
+
+async def _preview(
+    _: Translator,
+    user: TelegramIdentity,
+    creation: GigCreation,
+    update: Update,
+    context: AnyContext,
+    state: DraftState,
+) -> None:
+    card = await creation.preview(user, state)
     intro = _("<b>Preview.</b> This is exactly how buyers will see your gig:")
     if state.resumed:
         intro = _("Welcome back! Here is where you left off with your gig.") + "\n\n" + intro
     await reply(update, context, OutgoingMessage(intro), gig_card(_, card, preview_buttons(_)))
 
 
-async def show_step(update: Update, context: AnyContext, state: DraftState) -> None:
+async def show_step(
+    _: Translator,
+    user: TelegramIdentity,
+    creation: GigCreation,
+    update: Update,
+    context: AnyContext,
+    state: DraftState,
+) -> None:
     if state.step == d.PREVIEW:
-        await _preview(update, context, state)
+        await _preview(_, user, creation, update, context, state)
         return
-    _ = translator(update, context)
-    await reply(update, context, prompt(_, state, deps(context).service(GigCreation)))
+    await reply(update, context, prompt(_, state, creation))
 
 
-async def start_creation(update: Update, context: AnyContext) -> None:
-    state = await deps(context).service(GigCreation).begin(identity(update).id)
+@routes.button(seller_menu.SELLER, item=seller_menu.CREATE)
+async def start_creation(
+    user: TelegramIdentity,
+    _: Translator,
+    creation: GigCreation,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    state = await creation.begin(user.id)
     await acknowledge(update)
-    await show_step(update, context, state)
+    await show_step(_, user, creation, update, context, state)
 
 
-async def on_message(update: Update, context: AnyContext, progress: Progress) -> None:
-    creation = deps(context).service(GigCreation)
+@routes.step(d.FLOW)
+async def on_message(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    creation: GigCreation,
+    update: Update,
+    context: AnyContext,
+) -> None:
     answer = answer_of(update.effective_message)
-    state = await creation.answer(identity(update).id, answer, progress=progress)
-    await show_step(update, context, state)
+    state = await creation.answer(user.id, answer, progress=progress)
+    await show_step(_, user, creation, update, context, state)
 
 
 def published(_: Translator, card: GigCard, bot_username: str) -> tuple[OutgoingMessage, ...]:
@@ -106,16 +136,19 @@ def published(_: Translator, card: GigCard, bot_username: str) -> tuple[Outgoing
     )
 
 
-async def on_button(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    values = CG.unpack(query.data or "")
-    step, value = str(values["step"]), str(values["value"])
-    _ = translator(update, context)
-    dependencies = deps(context)
-    creation = dependencies.service(GigCreation)
-    user = identity(update)
+@routes.button(CG)
+async def on_button(
+    step: str,
+    value: str,
+    user: TelegramIdentity,
+    _: Translator,
+    creation: GigCreation,
+    dependencies: Deps,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    """`value` is a control (cancel, publish, back, restart) or the choice the step offered;
+    the service checks a choice against the step, so a forged one is refused there."""
     if value == CANCEL:
         await creation.cancel(user.id)
         await acknowledge(update)
@@ -143,14 +176,8 @@ async def on_button(update: Update, context: AnyContext) -> None:
     if state is None:
         await reply(update, context, seller_menu.seller_menu(_))
         return
-    await show_step(update, context, state)
+    await show_step(_, user, creation, update, context, state)
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    dependencies.callbacks.register(CG)
-    dependencies.steps[d.FLOW] = on_message
-    app.add_handler(CallbackQueryHandler(on_button, pattern=CG.pattern))
-    app.add_handler(
-        CallbackQueryHandler(start_creation, pattern=seller_menu.pattern(seller_menu.CREATE))
-    )
+    routes.register(app)

@@ -8,10 +8,9 @@ gig's own rows change: orders already placed keep their snapshot, price included
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.domain.gig import GigSpec, PackageTier
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.domain.gig import Category, GigSpec, PackageTier
+from bot.handlers.context import AnyApplication, AnyContext
 from bot.handlers.gigs import edit_lists as gig_edit_lists
 from bot.handlers.gigs.create import answer_of
 from bot.handlers.gigs.panel import (
@@ -20,15 +19,18 @@ from bot.handlers.gigs.panel import (
     GEC,
     PACKAGE_MENU,
     PHOTOS_DONE,
+    EditField,
     category_menu,
     package_menu,
     panel,
 )
-from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.services.gigs import edits as gig_edits
 from bot.services.gigs.catalog import GigCard, GigService
 from bot.services.gigs.edits import GigEditing, PhotosCollected
+from bot.services.ports import TelegramIdentity
 from bot.services.progress import Progress
 from bot.telegram.cards import gig_card
 from bot.telegram.messages import Button, OutgoingMessage, escape
@@ -110,67 +112,77 @@ def _current(card_spec: GigSpec, field: str, tier: PackageTier | None) -> str:
     return values.get(field, "")
 
 
-async def _saved(update: Update, context: AnyContext, card: GigCard) -> None:
-    _ = translator(update, context)
+routes = Routes()
+
+
+async def _saved(_: Translator, update: Update, context: AnyContext, card: GigCard) -> None:
     await reply(update, context, gig_card(_, card), panel(_, card, _("✅ Saved.")))
 
 
-async def on_button(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    values = GE.unpack(query.data or "")
-    gig, field, raw_tier = int(values["gig"]), str(values["field"]), str(values["tier"])
-    _ = translator(update, context)
-    dependencies = deps(context)
-    seller = identity(update).id
-    editing = dependencies.service(GigEditing)
-    if field == EDIT_CANCEL:
+@routes.button(GE)
+async def on_button(
+    gig: int,
+    field: EditField,
+    tier: str,
+    user: TelegramIdentity,
+    _: Translator,
+    editing: GigEditing,
+    gigs: GigService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    seller, raw_tier = user.id, tier
+    if field is EDIT_CANCEL:
         await editing.cancel(seller)
-        card = await dependencies.service(GigService).own_card(seller, gig)
+        card = await gigs.own_card(seller, gig)
         await acknowledge(update)
         await reply(update, context, panel(_, card, _("Nothing was changed.")))
         return
-    if field == PHOTOS_DONE:
+    if field is PHOTOS_DONE:
         card = await editing.finish_photos(seller, gig)
         await acknowledge(update)
-        await _saved(update, context, card)
+        await _saved(_, update, context, card)
         return
-    tier = PackageTier(raw_tier) if raw_tier in {t.value for t in PackageTier} else None
-    if field in (PACKAGE_MENU, "category"):
-        card = await dependencies.service(GigService).own_card(seller, gig)
+    package = PackageTier(raw_tier) if raw_tier in {t.value for t in PackageTier} else None
+    if field in (PACKAGE_MENU, EditField.CATEGORY):
+        card = await gigs.own_card(seller, gig)
         await acknowledge(update)
         message = (
-            package_menu(_, card, raw_tier) if field == PACKAGE_MENU else category_menu(_, gig)
+            package_menu(_, card, raw_tier) if field is PACKAGE_MENU else category_menu(_, gig)
         )
         await reply(update, context, message)
         return
-    record = await editing.begin(seller, gig, field, tier)
+    record = await editing.begin(seller, gig, field.value, package)
     await acknowledge(update)
-    await reply(update, context, _ask(_, field, gig, _current(record.spec, field, tier), editing))
+    current = _current(record.spec, field.value, package)
+    await reply(update, context, _ask(_, field.value, gig, current, editing))
 
 
-async def on_category(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    values = GEC.unpack(query.data or "")
-    card = (
-        await deps(context)
-        .service(GigService)
-        .edit(identity(update).id, int(values["gig"]), "category", str(values["cat"]))
-    )
+@routes.button(GEC)
+async def on_category(
+    gig: int,
+    cat: Category,
+    user: TelegramIdentity,
+    _: Translator,
+    gigs: GigService,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    card = await gigs.edit(user.id, gig, "category", cat.value)
     await acknowledge(update)
-    await _saved(update, context, card)
+    await _saved(_, update, context, card)
 
 
-async def on_message(update: Update, context: AnyContext, progress: Progress) -> None:
-    _ = translator(update, context)
-    result = (
-        await deps(context)
-        .service(GigEditing)
-        .answer(identity(update).id, progress, answer_of(update.effective_message))
-    )
+@routes.step(gig_edits.FLOW)
+async def on_message(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    editing: GigEditing,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    result = await editing.answer(user.id, progress, answer_of(update.effective_message))
     if isinstance(result, PhotosCollected):
         text = _("Photo {count} received. Send more or tap Done.", count=result.count)
         buttons = (
@@ -179,14 +191,9 @@ async def on_message(update: Update, context: AnyContext, progress: Progress) ->
         )
         await reply(update, context, OutgoingMessage(text, buttons=buttons))
         return
-    await _saved(update, context, result)
+    await _saved(_, update, context, result)
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    dependencies.callbacks.register(GE)
-    dependencies.callbacks.register(GEC)
-    dependencies.steps[gig_edits.FLOW] = on_message
-    app.add_handler(CallbackQueryHandler(on_button, pattern=GE.pattern))
-    app.add_handler(CallbackQueryHandler(on_category, pattern=GEC.pattern))
+    routes.register(app)
     gig_edit_lists.register(app)  # extras and questions: a flow of their own

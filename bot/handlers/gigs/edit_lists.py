@@ -7,14 +7,13 @@ flow; the answers are checked by the same creation steps in `GigListEditing`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import ForgedCallback
 from bot.domain.gig import Extra, Requirement, RequirementKind
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext
 from bot.handlers.gigs.create import answer_of
 from bot.handlers.gigs.create_prompts import CG, prompt
 from bot.handlers.gigs.panel import (
@@ -25,9 +24,12 @@ from bot.handlers.gigs.panel import (
     LIST_ADD,
     LIST_CHANGE,
     LIST_REMOVE,
+    ListKind,
+    ListOp,
     panel,
 )
-from bot.handlers.replies import acknowledge, identity, reply
+from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.services.gigs import edit_lists as lists
 from bot.services.gigs.catalog import GigCard
@@ -35,7 +37,8 @@ from bot.services.gigs.drafts import GigCreation
 from bot.services.gigs.edit_lists import ListStep
 from bot.services.gigs.edits import GigEditing
 from bot.services.gigs.steps import ChoiceAnswer
-from bot.services.progress import Progress
+from bot.services.ports import TelegramIdentity
+from bot.services.progress import Progress, ProgressStore
 from bot.telegram.cards import gig_card
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
@@ -129,59 +132,77 @@ def _ask(_: Translator, step: ListStep, creation: GigCreation) -> OutgoingMessag
     return OutgoingMessage(asked.text, buttons=tuple(rows))
 
 
-async def _show(update: Update, context: AnyContext, result: ListStep | GigCard) -> None:
-    _ = translator(update, context)
+routes = Routes()
+
+
+async def _show(
+    _: Translator,
+    creation: GigCreation,
+    update: Update,
+    context: AnyContext,
+    result: ListStep | GigCard,
+) -> None:
     if isinstance(result, ListStep):
-        await reply(update, context, _ask(_, result, deps(context).service(GigCreation)))
+        await reply(update, context, _ask(_, result, creation))
         return
     await reply(update, context, gig_card(_, result), panel(_, result, _("✅ Saved.")))
 
 
-async def on_list(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    values = GX.unpack(query.data or "")
-    gig, kind, op, index = (
-        int(values["gig"]),
-        str(values["kind"]),
-        str(values["op"]),
-        int(values["index"]),
-    )
-    if kind not in lists.KINDS:
-        raise ForgedCallback()
-    _ = translator(update, context)
-    seller = identity(update).id
-    editing = deps(context).service(GigEditing).lists
-    if op in (LIST_ADD, LIST_CHANGE):
-        step = await editing.begin(seller, gig, kind, index if op == LIST_CHANGE else lists.NEW)
-        await acknowledge(update)
-        await _show(update, context, step)
-        return
-    if op == LIST_REMOVE:
-        await editing.remove(seller, gig, kind, index, expected_version=int(values["v"]))
-    card, items = await editing.items(seller, gig, kind)
-    await acknowledge(update, _("Removed.") if op == LIST_REMOVE else None)
+@routes.button(GX)
+async def on_list(
+    gig: int,
+    kind: ListKind,
+    op: ListOp,
+    index: int,
+    v: int,
+    user: TelegramIdentity,
+    _: Translator,
+    editing: GigEditing,
+    creation: GigCreation,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    seller, lists_editing = user.id, editing.lists
+    match op:
+        case ListOp.ADD | ListOp.CHANGE:
+            position = index if op is LIST_CHANGE else lists.NEW
+            step = await lists_editing.begin(seller, gig, kind, position)
+            await acknowledge(update)
+            await _show(_, creation, update, context, step)
+            return
+        case ListOp.REMOVE:
+            await lists_editing.remove(seller, gig, kind, index, expected_version=v)
+        case ListOp.SHOW:
+            pass
+        case _:
+            assert_never(op)
+    card, items = await lists_editing.items(seller, gig, kind)
+    await acknowledge(update, _("Removed.") if op is LIST_REMOVE else None)
     await reply(update, context, list_menu(_, card, kind, items))
 
 
-async def on_answer_button(update: Update, context: AnyContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    values = GXA.unpack(query.data or "")
-    seller = identity(update).id
-    dependencies = deps(context)
-    editing = dependencies.service(GigEditing).lists
-    progress = await dependencies.progress.get(seller)
+@routes.button(GXA)
+async def on_answer_button(
+    step: str,
+    value: str,
+    user: TelegramIdentity,
+    _: Translator,
+    editing: GigEditing,
+    creation: GigCreation,
+    progresses: ProgressStore,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    """`value` is Cancel or a choice of the creation step (checked by the service)."""
+    seller, lists_editing = user.id, editing.lists
+    progress = await progresses.get(seller)
     if progress is None or progress.flow != lists.FLOW:
         raise ForgedCallback()
     gig = int(progress.data["gig"])
-    if values["value"] == CANCEL:
-        await editing.cancel(seller)
+    if value == CANCEL:
+        await lists_editing.cancel(seller)
         await acknowledge(update)
-        _ = translator(update, context)
-        card, items = await editing.items(seller, gig, str(progress.data["kind"]))
+        card, items = await lists_editing.items(seller, gig, str(progress.data["kind"]))
         await reply(
             update,
             context,
@@ -189,25 +210,24 @@ async def on_answer_button(update: Update, context: AnyContext) -> None:
             list_menu(_, card, str(progress.data["kind"]), items),
         )
         return
-    result = await editing.answer(
-        seller, progress, ChoiceAnswer(str(values["value"])), step=str(values["step"])
-    )
+    result = await lists_editing.answer(seller, progress, ChoiceAnswer(value), step=step)
     await acknowledge(update)
-    await _show(update, context, result)
+    await _show(_, creation, update, context, result)
 
 
-async def on_message(update: Update, context: AnyContext, progress: Progress) -> None:
-    editing = deps(context).service(GigEditing).lists
-    result = await editing.answer(
-        identity(update).id, progress, answer_of(update.effective_message)
-    )
-    await _show(update, context, result)
+@routes.step(lists.FLOW)
+async def on_message(
+    progress: Progress,
+    user: TelegramIdentity,
+    _: Translator,
+    editing: GigEditing,
+    creation: GigCreation,
+    update: Update,
+    context: AnyContext,
+) -> None:
+    result = await editing.lists.answer(user.id, progress, answer_of(update.effective_message))
+    await _show(_, creation, update, context, result)
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    dependencies.callbacks.register(GX)
-    dependencies.callbacks.register(GXA)
-    dependencies.steps[lists.FLOW] = on_message
-    app.add_handler(CallbackQueryHandler(on_list, pattern=GX.pattern))
-    app.add_handler(CallbackQueryHandler(on_answer_button, pattern=GXA.pattern))
+    routes.register(app)

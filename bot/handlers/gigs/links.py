@@ -9,27 +9,44 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.errors import NotFound
-from bot.handlers.context import AnyApplication, AnyContext, deps, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext, Deps
 from bot.handlers.gigs.panel import panel
-from bot.handlers.replies import identity, reply
+from bot.handlers.replies import reply
+from bot.handlers.router import Routes
+from bot.i18n.catalogs import Translator
 from bot.services.gigs.catalog import GigService
 from bot.services.groups.subscriptions import GroupService
+from bot.services.ports import TelegramIdentity
 from bot.telegram.cards import buyer_buttons, gig_card
 from bot.telegram.group_posts import parse_gig_start
 
 DEEP_LINK_PREFIX = "gig"
 
 
-async def open_gig(update: Update, context: AnyContext, rest: str) -> None:
+routes = Routes()
+
+
+@routes.deep_link(DEEP_LINK_PREFIX)
+async def open_gig(
+    rest: str,
+    user: TelegramIdentity,
+    _: Translator,
+    gigs: GigService,
+    dependencies: Deps,
+    update: Update,
+    context: AnyContext,
+) -> None:
     parsed = parse_gig_start(rest)  # `<id>`, or `<id>_g<chat>` from a group post
     if parsed is None:
         raise NotFound()
     gig_id, source_chat = parsed
-    _ = translator(update, context)
-    viewer = identity(update).id
-    card = await deps(context).service(GigService).card_for_viewer(gig_id, viewer)
+    viewer = user.id
+    card = await gigs.card_for_viewer(gig_id, viewer)
     if source_chat is not None:
-        await deps(context).service(GroupService).opened_from_chat(source_chat, gig_id, viewer)
+        # Looked up when opened: the groups feature builds it at its registration (it needs
+        # the Telegram chat-admin adapter), so the router cannot inject it yet.
+        groups = dependencies.service(GroupService)
+        await groups.opened_from_chat(source_chat, gig_id, viewer)
     if card.seller.id == viewer:
         await reply(update, context, gig_card(_, card), panel(_, card, _("This is your gig.")))
         return
@@ -37,5 +54,4 @@ async def open_gig(update: Update, context: AnyContext, rest: str) -> None:
 
 
 def register(app: AnyApplication) -> None:
-    dependencies = deps_of(app)
-    dependencies.deep_links[DEEP_LINK_PREFIX] = open_gig
+    routes.register(app)

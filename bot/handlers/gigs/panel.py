@@ -44,11 +44,35 @@ OPEN, PAUSE, RESUME, DELETE, DELETE_YES = (
 )
 SHARE, LIST, EDIT_MENU, PROMOTE = GigOp.SHARE, GigOp.LIST, GigOp.EDIT_MENU, GigOp.PROMOTE
 
-#: Edit buttons: `field` is a gig field, "pkg" (a package's sub-menu) or "photos_done".
-GE = action("ge", gig=int, field=str, tier=str)
+
+class EditField(StrEnum):
+    """An edit button: a gig field (`EDITABLE_FIELDS`), a package's sub-menu, Done (photos) or
+    Cancel; anything else is refused by the codec."""
+
+    TITLE = "title"
+    CATEGORY = "category"
+    TAGS = "tags"
+    DESCRIPTION = "description"
+    PHOTOS = "photos"
+    PKG_NAME = "pkg_name"
+    PKG_DESC = "pkg_desc"
+    PKG_PRICE = "pkg_price"
+    PKG_DAYS = "pkg_days"
+    PKG_REVISIONS = "pkg_revisions"
+    PACKAGE_MENU = "pkg"
+    PHOTOS_DONE = "photos_done"
+    CANCEL = "cancel"
+
+
+#: Edit buttons; `tier` is a `PackageTier` value for package fields, else empty.
+GE = action("ge", gig=int, field=EditField, tier=str)
 #: A new category for a gig, chosen with a button.
-GEC = action("gec", gig=int, cat=str)
-PACKAGE_MENU, PHOTOS_DONE, EDIT_CANCEL = "pkg", "photos_done", "cancel"
+GEC = action("gec", gig=int, cat=Category)
+PACKAGE_MENU, PHOTOS_DONE, EDIT_CANCEL = (
+    EditField.PACKAGE_MENU,
+    EditField.PHOTOS_DONE,
+    EditField.CANCEL,
+)
 #: The extras ("x") or questions ("q") of a gig: list them, add, change or remove one.
 # `v`: the gig version the list was drawn from; a Remove tapped on an older list is refused
 # (a double tap would otherwise remove the item that moved up into that position).
@@ -61,7 +85,14 @@ class ListOp(StrEnum):
     REMOVE = "del"
 
 
-GX = action("gx", gig=int, kind=str, op=ListOp, index=int, v=int)
+class ListKind(StrEnum):
+    """Which list of a gig: its extras or its requirement questions (the services' kinds)."""
+
+    EXTRAS = "x"
+    QUESTIONS = "q"
+
+
+GX = action("gx", gig=int, kind=ListKind, op=ListOp, index=int, v=int)
 LIST_SHOW, LIST_ADD, LIST_CHANGE, LIST_REMOVE = (
     ListOp.SHOW,
     ListOp.ADD,
@@ -171,8 +202,13 @@ def edit_menu(_: Translator, card: GigCard) -> OutgoingMessage:
             (field(_("Tags"), "tags"), field(_("Description"), "description")),
             (field(_("Photos"), "photos"),),
             (
-                Button(_("Extras"), GX.pack(gig=gig, kind="x", op=LIST_SHOW, index=0, v=0)),
-                Button(_("Questions"), GX.pack(gig=gig, kind="q", op=LIST_SHOW, index=0, v=0)),
+                Button(
+                    _("Extras"), GX.pack(gig=gig, kind=ListKind.EXTRAS, op=LIST_SHOW, index=0, v=0)
+                ),
+                Button(
+                    _("Questions"),
+                    GX.pack(gig=gig, kind=ListKind.QUESTIONS, op=LIST_SHOW, index=0, v=0),
+                ),
             ),
             packages,
             (Button(_("⬅️ Back to the gig"), GM.pack(op=OPEN, gig=gig)),),

@@ -1,28 +1,43 @@
 """The seller's menu, opened by "💼 Sell a service" on /start.
 
-Each entry is a `sell:<item>` button; the flow that owns the item registers its own handler for
-it (gig_create, gig_manage, profile, payouts), so this module knows none of them.
+Each entry is a `sell:<item>` button; the feature that owns the item declares a route for that
+one entry (`routes.button(SELLER, item=...)`: gig creation, my gigs, profile, payouts), so this
+module knows none of them.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import action
-from bot.handlers.context import AnyApplication, AnyContext, deps_of, translator
+from bot.handlers.context import AnyApplication, AnyContext
 from bot.handlers.replies import acknowledge, reply
+from bot.handlers.router import Routes
 from bot.handlers.start import MENU, SELL
 from bot.i18n.catalogs import Translator
 from bot.telegram.messages import Button, OutgoingMessage
 
-SELLER = action("sell", item=str)
-CREATE, GIGS, PROFILE, PAYOUTS, HOME = "create", "gigs", "profile", "payouts", "home"
+
+class SellerItem(StrEnum):
+    """The seller menu's entries; an entry the bot never drew is refused by the codec."""
+
+    CREATE = "create"
+    GIGS = "gigs"
+    PROFILE = "profile"
+    PAYOUTS = "payouts"
+    HOME = "home"
 
 
-def pattern(item: str) -> str:
-    """The handler pattern of one seller-menu entry."""
-    return rf"^{SELLER.prefix}:{item}$"
+SELLER = action("sell", item=SellerItem)
+CREATE, GIGS, PROFILE, PAYOUTS, HOME = (
+    SellerItem.CREATE,
+    SellerItem.GIGS,
+    SellerItem.PROFILE,
+    SellerItem.PAYOUTS,
+    SellerItem.HOME,
+)
 
 
 def back_to_menu(_: Translator) -> Button:
@@ -47,13 +62,15 @@ def seller_menu(_: Translator) -> OutgoingMessage:
     )
 
 
-async def show_menu(update: Update, context: AnyContext) -> None:
-    _ = translator(update, context)
+routes = Routes()
+
+
+@routes.button(MENU, item=SELL)
+@routes.button(SELLER, item=HOME)
+async def show_menu(_: Translator, update: Update, context: AnyContext) -> None:
     await acknowledge(update)
     await reply(update, context, seller_menu(_))
 
 
 def register(app: AnyApplication) -> None:
-    deps_of(app).callbacks.register(SELLER)
-    app.add_handler(CallbackQueryHandler(show_menu, pattern=rf"^{MENU.prefix}:{SELL}$"))
-    app.add_handler(CallbackQueryHandler(show_menu, pattern=pattern(HOME)))
+    routes.register(app)
