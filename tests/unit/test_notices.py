@@ -15,7 +15,7 @@ import pytest
 
 from bot.handlers.context import deps_of
 from bot.i18n.catalogs import Catalogs
-from bot.services.notices import PAYLOAD_TYPES, NoticeKind, OrderNotice, payload_of
+from bot.services.notices import PAYLOAD_TYPES, UNTYPED, NoticeKind, OrderNotice, payload_of
 from bot.services.orders.steps import notify
 from bot.services.ports import OrderRecord
 from tests.unit.test_routes import build
@@ -29,6 +29,30 @@ def test_every_kind_has_a_renderer_and_every_renderer_a_kind(tmp_path: Path) -> 
     registered = set(deps_of(build(tmp_path)).renderers.kinds())
     assert {str(kind) for kind in NoticeKind} - registered == set(), "kinds without renderer"
     assert registered - {str(kind) for kind in NoticeKind} == set(), "renderers without kind"
+
+
+#: Kinds still read as dicts by their renderers; typing one removes it here (never add one).
+STILL_UNTYPED = {
+    "brief.expired",
+    "brief.new",
+    "group.post",
+    "group.post_edit",
+    "offer.accepted",
+    "offer.closed",
+    "offer.declined",
+    "offer.new",
+    "ops.alert",
+    "order.new_for_seller",
+    "order.requirement_file",
+    "saved.digest",
+}
+
+
+def test_every_kind_has_a_payload_type() -> None:
+    assert {str(kind) for kind in UNTYPED} == STILL_UNTYPED
+    assert set(PAYLOAD_TYPES) | UNTYPED == set(NoticeKind)
+    for kind, payload_type in PAYLOAD_TYPES.items():
+        assert payload_type.__dataclass_params__.frozen, kind  # type: ignore[attr-defined]
 
 
 def test_every_kind_named_in_the_code_is_in_the_catalog() -> None:
@@ -50,9 +74,13 @@ def _order() -> OrderRecord:
     )
 
 
-@pytest.mark.parametrize("kind", sorted(PAYLOAD_TYPES))
+ORDER_KINDS = sorted(k for k, t in PAYLOAD_TYPES.items() if issubclass(t, OrderNotice))
+
+
+@pytest.mark.parametrize("kind", ORDER_KINDS)
 def test_a_typed_kind_reads_back_what_its_emitter_writes(kind: NoticeKind) -> None:
     payload_type = PAYLOAD_TYPES[kind]
+    assert issubclass(payload_type, OrderNotice)
     extra: dict[str, Any] = {
         item.name: 1
         for item in fields(payload_type)
@@ -77,3 +105,69 @@ def test_rows_queued_before_the_payload_types_still_render(tmp_path: Path) -> No
     assert "3.00 USD" in received.text and "2.40 USD" in received.text
     thanks = renderers.render("order.tip_thanks", _, {**old, "tip_minor": 300, "extra": "x"})
     assert "3.00 USD" in thanks.text and "#7" in thanks.text
+
+
+AT = "2026-01-02T03:04:00+00:00"
+TEXT_PART = {"kind": "text", "text": "hello"}
+#: Rows as the services queued them before the payload types (plain JSON dicts, some with keys
+#: no renderer reads), one per typed order kind; each must still render.
+OLD_ROWS: dict[str, dict[str, Any]] = {
+    "order.part": {"part": TEXT_PART, "label": "delivery"},
+    "order.chat": {"part": TEXT_PART, "by": "seller"},
+    "order.delivered": {
+        "number": 1, "parts": 2, "auto_complete_at": AT, "revisions_left": None
+    },
+    "order.completed_buyer": {"automatic": True},
+    "order.completed_seller": {"net_minor": 3000, "automatic": False, "clears_at": AT},
+    "order.cancelled": {"reason": "mutual_cancel"},
+    "order.cancel_requested": {"by": "buyer", "auto_at": AT},
+    "order.cancel_declined": {},
+    "order.extension_requested": {"days": 2, "due_at": None},
+    "order.extension_answered": {"accepted": True, "days": 2, "due_at": AT},
+    "order.late_buyer": {"due_at": AT},
+    "order.late_seller": {"due_at": AT},
+    "order.due_soon": {"due_at": AT},
+    "order.auto_complete_soon": {"auto_complete_at": AT},
+    "order.revision": {"reason": "bigger", "due_at": AT},
+    "order.dispute_opened": {"by": "buyer", "reason": "late"},
+    "dispute.case": {
+        "by": "buyer", "reason": "late", "buyer_id": 1, "seller_id": 2,
+        "history": [{"event": "pay", "actor": "buyer", "at": AT, "detail": None}],
+    },
+    "order.dispute_resolved": {
+        "outcome": "split", "role": "buyer", "percent": 40, "refunded_minor": 1346,
+        "net_minor": 1615,
+    },
+    "order.reviewed": {"rating": 4, "comment": "ok", "by": "buyer"},
+    "order.review_reminder": {"role": "buyer", "closes_at": AT},
+}  # fmt: skip
+
+
+def test_every_typed_order_kind_has_an_old_row_sample() -> None:
+    typed = {str(kind) for kind in ORDER_KINDS}
+    payments = {str(kind) for kind, t in PAYLOAD_TYPES.items() if t.__name__ == "PaymentNotice"}
+    tips = {"order.tip_received", "order.tip_thanks"}
+    assert typed - payments - tips == set(OLD_ROWS)
+
+
+@pytest.mark.parametrize("kind", sorted(OLD_ROWS))
+def test_an_old_dict_row_of_a_typed_kind_still_renders(kind: str, tmp_path: Path) -> None:
+    renderers = deps_of(build(tmp_path)).renderers
+    _ = Catalogs.load().for_language("en")
+    old = {"order_id": 7, "title": "Logo", "currency": "USD", "total_minor": 3365}
+    message = renderers.render(kind, _, {**old, **OLD_ROWS[kind], "unknown": "x"})
+    assert "#7" in message.text and "None" not in message.text
+
+
+def test_a_split_decision_names_both_amounts(tmp_path: Path) -> None:
+    renderers = deps_of(build(tmp_path)).renderers
+    _ = Catalogs.load().for_language("en")
+    old = {"order_id": 7, "title": "Logo", "currency": "USD", "total_minor": 3365}
+    text = renderers.render(
+        "order.dispute_resolved", _, {**old, **OLD_ROWS["order.dispute_resolved"]}
+    ).text
+    assert "40%" in text and "13.46 USD" in text and "16.15 USD" in text
+    released = renderers.render(
+        "order.dispute_resolved", _, {**old, "outcome": "release", "role": "seller"}
+    ).text
+    assert "goes to the seller" in released
