@@ -12,7 +12,7 @@ outbox rows already hold, so rows queued before this catalog still render.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -254,7 +254,37 @@ class ReviewReminder(OrderNotice):
     role: str | None = None
 
 
+@dataclass(frozen=True)
+class NewForSeller(OrderNotice):
+    """To the seller: a paid order, the buyer's answers, and until when it can be declined."""
+
+    #: (question, answer) pairs; files are named only (they follow as requirement files)
+    answers: Sequence[Sequence[str]] = ()
+    due_at: str | None = None
+    decline_until: str | None = None
+
+
+@dataclass(frozen=True)
+class RequirementFile(OrderNotice):
+    """To the seller: one file the buyer answered a requirement with (`file` as Telegram
+    described it: type, file_id, file_name)."""
+
+    file: Mapping[str, Any]
+    question: str = ""
+
+
+@dataclass(frozen=True)
+class OpsAlert(Notice):
+    """To each operator: a translatable message and its (string) parameters."""
+
+    message: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
 PAYLOAD_TYPES: Mapping[NoticeKind, type[Notice]] = {
+    NoticeKind.ORDER_NEW_FOR_SELLER: NewForSeller,
+    NoticeKind.ORDER_REQUIREMENT_FILE: RequirementFile,
+    NoticeKind.OPS_ALERT: OpsAlert,
     NoticeKind.ORDER_PART: PartNotice,
     NoticeKind.ORDER_CHAT: ChatNotice,
     NoticeKind.ORDER_DELIVERED: Delivered,
@@ -296,7 +326,7 @@ def payload_of(kind: type[P], data: Mapping[str, Any]) -> P:
     for item in fields(kind):
         if item.name in data:
             values[item.name] = data[item.name]
-        elif item.default is MISSING:
+        elif item.default is MISSING and item.default_factory is MISSING:
             raise ValueError(f"{kind.__name__} payload lacks {item.name!r}")
     return kind(**values)
 
