@@ -281,7 +281,55 @@ class OpsAlert(Notice):
     params: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OfferNotice(Notice):
+    """To the seller, about their offer on a request: accepted, declined or closed."""
+
+    offer_id: int
+    request_id: int
+    currency: str
+    price_minor: int
+    delivery_days: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class OfferReceived(OfferNotice):
+    """To the buyer: an offer on their request, with who sent it."""
+
+    seller: str = ""
+    #: the request's text, cut to 200 characters
+    request: str = ""
+
+
+@dataclass(frozen=True)
+class BriefPosted(Notice):
+    """To a matched freelancer: a buyer's request to send an offer on."""
+
+    request_id: int
+    category: str
+    text: str
+    currency: str
+    budget_minor: int
+    deadline_days: int
+    expires_at: str | None = None
+
+
+@dataclass(frozen=True)
+class BriefExpired(Notice):
+    """To the buyer: their request expired without an accepted offer."""
+
+    request_id: int
+    request: str = ""
+
+
 PAYLOAD_TYPES: Mapping[NoticeKind, type[Notice]] = {
+    NoticeKind.OFFER_NEW: OfferReceived,
+    NoticeKind.OFFER_ACCEPTED: OfferNotice,
+    NoticeKind.OFFER_DECLINED: OfferNotice,
+    NoticeKind.OFFER_CLOSED: OfferNotice,
+    NoticeKind.BRIEF_NEW: BriefPosted,
+    NoticeKind.BRIEF_EXPIRED: BriefExpired,
     NoticeKind.ORDER_NEW_FOR_SELLER: NewForSeller,
     NoticeKind.ORDER_REQUIREMENT_FILE: RequirementFile,
     NoticeKind.OPS_ALERT: OpsAlert,
