@@ -405,3 +405,16 @@ def payload_of(kind: type[P], data: Mapping[str, Any]) -> P:
         elif item.default is MISSING and item.default_factory is MISSING:
             raise ValueError(f"{kind.__name__} payload lacks {item.name!r}")
     return kind(**values)
+
+
+def checked(kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """`payload` as an emitter queues it for `kind`, refused (ValueError) when it lacks a field
+    of the kind's type or carries one the type does not declare: an emitter and its renderer
+    cannot drift apart unnoticed, at the emitter's test rather than at send time."""
+    payload_type = PAYLOAD_TYPES[NoticeKind(kind)]
+    declared = {item.name for item in fields(payload_type)}
+    unknown = set(payload) - declared
+    if unknown:
+        raise ValueError(f"{payload_type.__name__} payload has undeclared {sorted(unknown)}")
+    payload_of(payload_type, payload)
+    return dict(payload)

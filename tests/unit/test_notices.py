@@ -229,3 +229,12 @@ def test_an_emitted_payload_reads_back_as_its_type(kind: str) -> None:
 def test_a_group_post_row_reads_back_as_its_type(kind: str, row: dict[str, Any]) -> None:
     typed = payload_of(PAYLOAD_TYPES[NoticeKind(kind)], row)
     assert asdict(typed) == row
+
+
+def test_an_emitter_cannot_queue_a_field_its_kind_does_not_declare() -> None:
+    with pytest.raises(ValueError, match="undeclared"):
+        notify(1, "order.completed_buyer", _order(), automatic=True, stars=5)
+    with pytest.raises(ValueError, match="lacks 'days'"):
+        notify(1, "order.extension_requested", _order(), due_at=None)
+    row = notify(1, "order.completed_buyer", _order(), automatic=True)
+    assert row.payload["automatic"] is True
