@@ -25,6 +25,7 @@ from bot.services.groups.broadcast import (
     PostNotSentYet,
 )
 from bot.services.groups.subscriptions import GroupService
+from bot.services.notices import GroupPost, payload_of
 from bot.services.ports import OutboxMessage
 from bot.telegram.cards import gig_card, gig_card_caption, visible_length
 from bot.telegram.messages import MAX_CAPTION, Button, OutgoingMessage, escape, truncate
@@ -128,10 +129,20 @@ def _digest_message(_: Translator, content: PostContent, bot: str, edit: bool) -
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class PreparedPost(GroupPost):
+    """A post's row as `GroupPostHook.prepare` hands it to the renderer: the stored payload
+    plus what the post shows now and the bot's username (for the order links)."""
+
+    content: PostContent
+    bot: str | None = None
+
+
 def render(_: Translator, payload: Mapping[str, Any], *, edit: bool) -> OutgoingMessage:
-    content = payload["content"]
+    prepared = payload_of(PreparedPost, payload)
+    content = prepared.content
     assert isinstance(content, PostContent)
-    bot = str(payload.get("bot") or "")
+    bot = str(prepared.bot or "")
     if content.kind is PostKind.digest:
         return _digest_message(_, content, bot, edit)
     return _card_message(_, content, bot, edit)

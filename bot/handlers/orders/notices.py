@@ -29,6 +29,27 @@ from bot.handlers.orders.buttons import (
 )
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.notices import (
+    AutoCompleteSoon,
+    Cancelled,
+    CancelRequested,
+    ChatNotice,
+    CompletedBuyer,
+    CompletedSeller,
+    Delivered,
+    DisputeCase,
+    DisputeOpened,
+    DisputeResolved,
+    DueNotice,
+    ExtensionAnswered,
+    ExtensionRequested,
+    OrderNotice,
+    PartNotice,
+    Reviewed,
+    ReviewReminder,
+    RevisionNotice,
+    payload_of,
+)
 from bot.telegram.messages import Button, OutgoingMessage, escape
 
 Payload = Mapping[str, Any]
@@ -82,7 +103,20 @@ def title(p: Payload) -> str:
 
 
 def open_button(_: Translator, p: Payload) -> tuple[Button, ...]:
-    return (Button(_("📋 Open the order"), ORDER_OPEN.pack(order=int(p["order_id"]))),)
+    return open_row(_, int(p["order_id"]))
+
+
+def open_row(_: Translator, order_id: int) -> tuple[Button, ...]:
+    return (Button(_("📋 Open the order"), ORDER_OPEN.pack(order=order_id)),)
+
+
+def heading(n: OrderNotice) -> str:
+    """The order as a notice names it: `#7 <b>Logo</b>`."""
+    return f"#{n.order_id} <b>{escape(n.title)}</b>"
+
+
+def amount(n: OrderNotice, minor: int) -> str:
+    return escape(Money(minor, n.currency).format())
 
 
 def stars_row(order_id: int) -> tuple[Button, ...]:
@@ -100,11 +134,12 @@ def history_text(_: Translator, lines: Sequence[Mapping[str, Any]]) -> str:
 
 
 def render_part(_: Translator, p: Payload) -> OutgoingMessage:
-    part = p["part"]
+    n = payload_of(PartNotice, p)
+    part = n.part
     header = {
-        "delivery": _("📦 Delivery for {order}", order=title(p)),
-        "evidence": _("📎 Evidence for {order}", order=title(p)),
-    }.get(str(p.get("label")), title(p))
+        "delivery": _("📦 Delivery for {order}", order=heading(n)),
+        "evidence": _("📎 Evidence for {order}", order=heading(n)),
+    }.get(str(n.label), heading(n))
     body = escape(part.get("text") or "")
     if part["kind"] == "text":
         return OutgoingMessage(f"{header}\n\n{body}")  # the notifier splits long texts
@@ -115,13 +150,12 @@ def render_part(_: Translator, p: Payload) -> OutgoingMessage:
 
 
 def render_chat(_: Translator, p: Payload) -> OutgoingMessage:
-    part, order_id = p["part"], int(p["order_id"])
+    n = payload_of(ChatNotice, p)
+    part, order_id = n.part, n.order_id
     who = (
-        _("💬 The seller about {order}:")
-        if p["by"] == "seller"
-        else _("💬 The buyer about {order}:")
+        _("💬 The seller about {order}:") if n.by == "seller" else _("💬 The buyer about {order}:")
     )
-    header = who.format(order=title(p))
+    header = who.format(order=heading(n))
     reply = ((Button(_("↩️ Reply"), CHAT.pack(order=order_id)),),)
     body = escape(part.get("text") or "")
     if part["kind"] == "text":
@@ -133,8 +167,8 @@ def render_chat(_: Translator, p: Payload) -> OutgoingMessage:
 
 
 def render_delivered(_: Translator, p: Payload) -> OutgoingMessage:
-    order_id = int(p["order_id"])
-    left = p.get("revisions_left")
+    n = payload_of(Delivered, p)
+    order_id, left = n.order_id, n.revisions_left
     revisions = (
         _("Unlimited revisions.") if left is None else _("Revisions left: {n}.", n=int(left))
     )
@@ -142,10 +176,10 @@ def render_delivered(_: Translator, p: Payload) -> OutgoingMessage:
         "✅ The seller delivered {order} ({parts} message(s) above). Please check the work.\n"
         "{revisions}\nIf you do nothing, the order completes automatically at {at} and the "
         "seller is paid.",
-        order=title(p),
-        parts=p["parts"],
+        order=heading(n),
+        parts=n.parts,
         revisions=revisions,
-        at=when(p["auto_complete_at"]),
+        at=when(n.auto_complete_at),
     )
     return OutgoingMessage(
         text,
@@ -158,36 +192,39 @@ def render_delivered(_: Translator, p: Payload) -> OutgoingMessage:
 
 
 def render_completed_buyer(_: Translator, p: Payload) -> OutgoingMessage:
+    n = payload_of(CompletedBuyer, p)
     intro = (
-        _("🏁 {order} completed automatically.", order=title(p))
-        if p.get("automatic")
-        else _("🏁 You approved {order}. Thank you!", order=title(p))
+        _("🏁 {order} completed automatically.", order=heading(n))
+        if n.automatic
+        else _("🏁 You approved {order}. Thank you!", order=heading(n))
     )
     text = intro + "\n" + _("How was the seller? Rate them (you can add a comment next):")
-    tip = (Button(_("💝 Add a tip"), TIP.pack(order=int(p["order_id"]))),)
-    return OutgoingMessage(text, (stars_row(int(p["order_id"])), tip))
+    tip = (Button(_("💝 Add a tip"), TIP.pack(order=n.order_id)),)
+    return OutgoingMessage(text, (stars_row(n.order_id), tip))
 
 
 def render_completed_seller(_: Translator, p: Payload) -> OutgoingMessage:
+    n = payload_of(CompletedSeller, p)
     text = _(
         "🏁 {order} is complete. {net} is on your balance and is paid out after the clearance "
         "period (from {clears}).\nHow was the buyer? Rate them:",
-        order=title(p),
-        net=money(p, "net_minor"),
-        clears=when(p.get("clears_at")),
+        order=heading(n),
+        net=amount(n, n.net_minor),
+        clears=when(n.clears_at),
     )
-    return OutgoingMessage(text, (stars_row(int(p["order_id"])),))
+    return OutgoingMessage(text, (stars_row(n.order_id),))
 
 
 def render_cancel_requested(_: Translator, p: Payload) -> OutgoingMessage:
-    order_id = int(p["order_id"])
-    who = _(ROLE_LABELS.get(str(p["by"]), "?"))
+    n = payload_of(CancelRequested, p)
+    order_id = n.order_id
+    who = _(ROLE_LABELS.get(str(n.by), "?"))
     text = _(
         "The {who} asks to cancel {order}. If you accept, the buyer is refunded in full. "
         "Without an answer it is accepted automatically at {at}.",
         who=escape(who),
-        order=title(p),
-        at=when(p["auto_at"]),
+        order=heading(n),
+        at=when(n.auto_at),
     )
     return OutgoingMessage(
         text,
@@ -201,12 +238,13 @@ def render_cancel_requested(_: Translator, p: Payload) -> OutgoingMessage:
 
 
 def render_extension_requested(_: Translator, p: Payload) -> OutgoingMessage:
-    order_id = int(p["order_id"])
+    n = payload_of(ExtensionRequested, p)
+    order_id = n.order_id
     text = _(
         "⏳ The seller asks for {days} more day(s) for {order} (due {due}).",
-        days=p["days"],
-        order=title(p),
-        due=when(p.get("due_at")),
+        days=n.days,
+        order=heading(n),
+        due=when(n.due_at),
     )
     return OutgoingMessage(
         text,
@@ -220,46 +258,49 @@ def render_extension_requested(_: Translator, p: Payload) -> OutgoingMessage:
 
 
 def render_extension_answered(_: Translator, p: Payload) -> OutgoingMessage:
-    if p.get("accepted"):
+    n = payload_of(ExtensionAnswered, p)
+    if n.accepted:
         text = _("The buyer gave you {days} more day(s) for {order}; it is now due {due}.")
     else:
         text = _("The buyer declined more time for {order}; it is still due {due}.")
     return OutgoingMessage(
-        text.format(days=p["days"], order=title(p), due=when(p.get("due_at"))),
-        (open_button(_, p),),
+        text.format(days=n.days, order=heading(n), due=when(n.due_at)),
+        (open_row(_, n.order_id),),
     )
 
 
 def render_late_buyer(_: Translator, p: Payload) -> OutgoingMessage:
+    n = payload_of(DueNotice, p)
     text = _(
         "⏰ {order} was due {due} and has not been delivered. You can cancel it now for a full "
         "refund, or keep waiting.",
-        order=title(p),
-        due=when(p["due_at"]),
+        order=heading(n),
+        due=when(n.due_at),
     )
     return OutgoingMessage(
         text,
         (
-            (Button(_("Cancel with a full refund"), CANCEL_LATE.pack(order=int(p["order_id"]))),),
-            open_button(_, p),
+            (Button(_("Cancel with a full refund"), CANCEL_LATE.pack(order=n.order_id)),),
+            open_row(_, n.order_id),
         ),
     )
 
 
 def render_dispute_case(_: Translator, p: Payload) -> OutgoingMessage:
-    order_id = int(p["order_id"])
-    who = _(ROLE_LABELS.get(str(p["by"]), "?"))
+    n = payload_of(DisputeCase, p)
+    order_id = n.order_id
+    who = _(ROLE_LABELS.get(str(n.by), "?"))
     head = _(
         "⚖️ Dispute on {order} ({total}), opened by the {who} (buyer {buyer}, seller {seller}).\n"
         "<b>Reason</b>: {reason}\n\n<b>History</b>\n",
-        order=title(p),
-        total=money(p),
+        order=heading(n),
+        total=amount(n, n.total_minor),
         who=escape(who),
-        buyer=p["buyer_id"],
-        seller=p["seller_id"],
-        reason=escape(p["reason"]),
+        buyer=n.buyer_id,
+        seller=n.seller_id,
+        reason=escape(n.reason),
     )
-    text = head + history_text(_, list(p.get("history", [])))
+    text = head + history_text(_, list(n.history))
     return OutgoingMessage(
         text,
         (
@@ -280,7 +321,8 @@ def render_dispute_case(_: Translator, p: Payload) -> OutgoingMessage:
 
 
 def render_dispute_resolved(_: Translator, p: Payload) -> OutgoingMessage:
-    outcome = p["outcome"]
+    n = payload_of(DisputeResolved, p)
+    outcome = n.outcome
     if outcome == "release":
         text = _("⚖️ The dispute on {order} was resolved: the payment goes to the seller.")
     elif outcome == "refund":
@@ -290,44 +332,52 @@ def render_dispute_resolved(_: Translator, p: Payload) -> OutgoingMessage:
             "⚖️ The dispute on {order} was resolved by a split: {percent}% ({refunded}) back to "
             "the buyer, {net} to the seller."
         )
-    refunded = money(p, "refunded_minor") if "refunded_minor" in p else ""
-    net = money(p, "net_minor") if "net_minor" in p else ""
+    refunded = amount(n, n.refunded_minor) if n.refunded_minor is not None else ""
+    net = amount(n, n.net_minor) if n.net_minor is not None else ""
+    percent = n.percent if n.percent is not None else ""
     return OutgoingMessage(
-        text.format(order=title(p), percent=p.get("percent", ""), refunded=refunded, net=net)
+        text.format(order=heading(n), percent=percent, refunded=refunded, net=net)
     )
 
 
 def render_reviewed(_: Translator, p: Payload) -> OutgoingMessage:
-    comment = f"\n<i>{escape(p['comment'])}</i>" if p.get("comment") else ""
-    text = _("{stars} New review on {order}.", stars="⭐" * int(p["rating"]), order=title(p))
+    n = payload_of(Reviewed, p)
+    comment = f"\n<i>{escape(n.comment)}</i>" if n.comment else ""
+    text = _("{stars} New review on {order}.", stars="⭐" * int(n.rating), order=heading(n))
     return OutgoingMessage(text + comment)
 
 
-def _with_open(template: str) -> Renderer:
+def _with_open(template: str, kind: type[OrderNotice]) -> Renderer:
+    """A one-line notice with the Open button; `kind`'s fields fill the placeholders it has
+    (a kind without a field leaves that placeholder to its blank)."""
+
     def render(_: Translator, p: Payload) -> OutgoingMessage:
+        n = payload_of(kind, p)
         text = _(
             template,
-            order=title(p),
-            due=when(p.get("due_at")),
-            at=when(p.get("auto_complete_at")),
-            reason=escape(p.get("reason", "")),
-            closes=when(p.get("closes_at")),
+            order=heading(n),
+            due=when(getattr(n, "due_at", None)),
+            at=when(getattr(n, "auto_complete_at", None)),
+            reason=escape(getattr(n, "reason", "")),
+            closes=when(getattr(n, "closes_at", None)),
         )
-        return OutgoingMessage(text, (open_button(_, p),))
+        return OutgoingMessage(text, (open_row(_, n.order_id),))
 
     return render
 
 
 def _review_reminder(_: Translator, p: Payload) -> OutgoingMessage:
+    n = payload_of(ReviewReminder, p)
     text = _(
         "⭐ You can still review {order} until {closes}.",
-        order=title(p),
-        closes=when(p.get("closes_at")),
+        order=heading(n),
+        closes=when(n.closes_at),
     )
-    return OutgoingMessage(text, (stars_row(int(p["order_id"])),))
+    return OutgoingMessage(text, (stars_row(n.order_id),))
 
 
 def _cancelled(_: Translator, p: Payload) -> OutgoingMessage:
+    n = payload_of(Cancelled, p)
     reasons = {
         "cancel_before_start": _("the buyer cancelled it before work started"),
         "cancel_late": _("the buyer cancelled it because it was late"),
@@ -336,9 +386,9 @@ def _cancelled(_: Translator, p: Payload) -> OutgoingMessage:
     }
     text = _(
         "❌ {order} is cancelled: {why}. The buyer gets a full refund of {total}.",
-        order=title(p),
-        why=reasons.get(str(p.get("reason")), ""),
-        total=money(p),
+        order=heading(n),
+        why=reasons.get(str(n.reason), ""),
+        total=amount(n, n.total_minor),
     )
     return OutgoingMessage(text)
 
@@ -351,28 +401,33 @@ RENDERERS: Mapping[str, Renderer] = {
     "order.completed_seller": render_completed_seller,
     "order.cancelled": _cancelled,
     "order.cancel_requested": render_cancel_requested,
-    "order.cancel_declined": _with_open(N_("Your request to cancel {order} was declined.")),
+    "order.cancel_declined": _with_open(
+        N_("Your request to cancel {order} was declined."), OrderNotice
+    ),
     "order.extension_requested": render_extension_requested,
     "order.extension_answered": render_extension_answered,
     "order.late_buyer": render_late_buyer,
     "order.late_seller": _with_open(
-        N_("⏰ {order} was due {due}. The buyer may now cancel it for a full refund.")
+        N_("⏰ {order} was due {due}. The buyer may now cancel it for a full refund."), DueNotice
     ),
-    "order.due_soon": _with_open(N_("⏳ Reminder: {order} is due {due}.")),
+    "order.due_soon": _with_open(N_("⏳ Reminder: {order} is due {due}."), DueNotice),
     "order.auto_complete_soon": _with_open(
         N_(
             "⏳ {order} completes automatically at {at} and the seller is paid. Approve, ask "
             "for a revision or open a dispute before then."
-        )
+        ),
+        AutoCompleteSoon,
     ),
     "order.revision": _with_open(
-        N_("🔁 The buyer asks for a revision of {order}:\n<i>{reason}</i>\nNew due date: {due}.")
+        N_("🔁 The buyer asks for a revision of {order}:\n<i>{reason}</i>\nNew due date: {due}."),
+        RevisionNotice,
     ),
     "order.dispute_opened": _with_open(
         N_(
             "⚖️ A dispute was opened on {order}:\n<i>{reason}</i>\nThe order is frozen until an "
             "operator decides."
-        )
+        ),
+        DisputeOpened,
     ),
     "dispute.case": render_dispute_case,
     "order.dispute_resolved": render_dispute_resolved,

@@ -27,7 +27,13 @@ from bot.services.money.invoices import InvoiceKind
 from bot.services.money.journal import ORDER_PAYMENT, TELEGRAM_REFUND, JournalService
 from bot.services.money.journal_appliers import telegram_payment_row, telegram_refund_row
 from bot.services.money.payments import REQUIREMENT_FILE, PaymentService, parse_payload
-from bot.services.notices import PaymentNotice, payload_of
+from bot.services.notices import (
+    NewForSeller,
+    OpsAlert,
+    PaymentNotice,
+    RequirementFile,
+    payload_of,
+)
 from bot.services.orders.ordering import OrderService
 from bot.services.payouts.settlement import Owed, PayoutService
 from bot.services.ports import TelegramIdentity
@@ -37,42 +43,36 @@ DECLINE = action("odecl", order=int)
 SETTLE = action("osettle", seller=int, currency=str, amount=int)
 
 
-def _money(payload: Mapping[str, Any], field: str = "total_minor") -> str:
-    return escape(Money(int(payload[field]), str(payload["currency"])).format())
-
-
 def _when(value: object) -> str:
     return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
-def _title(payload: Mapping[str, Any]) -> str:
-    return f"#{payload['order_id']} <b>{escape(payload.get('title', ''))}</b>"
-
-
 def render_new_for_seller(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
-    answers = "\n".join(
-        f"• <i>{escape(q)}</i>\n  {escape(a)}" for q, a in p.get("answers", [])
-    ) or _("(no answers)")
+    n = payload_of(NewForSeller, p)
+    answers = "\n".join(f"• <i>{escape(q)}</i>\n  {escape(a)}" for q, a in n.answers) or _(
+        "(no answers)"
+    )
     text = _(
         "🎉 New order {order}, paid {total} (held in escrow).\nDeliver by {due}.\n\n"
         "<b>Requirements</b>\n{answers}\n\nYou can decline until {until}; the buyer is then "
         "refunded in full.",
-        order=_title(p),
-        total=_money(p),
-        due=_when(p.get("due_at")),
+        order=f"#{n.order_id} <b>{escape(n.title)}</b>",
+        total=escape(Money(n.total_minor, n.currency).format()),
+        due=_when(n.due_at),
         answers=answers,
-        until=_when(p.get("decline_until")),
+        until=_when(n.decline_until),
     )
-    return OutgoingMessage(text, ((Button(_("Decline"), DECLINE.pack(order=p["order_id"])),),))
+    return OutgoingMessage(text, ((Button(_("Decline"), DECLINE.pack(order=n.order_id)),),))
 
 
 def render_requirement_file(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
     """One file the buyer answered a requirement with, re-sent by its file_id."""
-    file = p["file"]
+    n = payload_of(RequirementFile, p)
+    file = n.file
     caption = _(
         "📎 {order}\n<i>{question}</i>",
-        order=_title(p),
-        question=escape(truncate(str(p.get("question", "")), 300)),
+        order=f"#{n.order_id} <b>{escape(n.title)}</b>",
+        question=escape(truncate(str(n.question), 300)),
     )
     if file.get("file_name"):
         caption += "\n" + escape(truncate(str(file["file_name"]), 200))
@@ -133,8 +133,9 @@ RENDERERS = {
 
 
 def render_ops_alert(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
-    params = {k: escape(v) for k, v in dict(p.get("params", {})).items()}
-    return OutgoingMessage("⚠️ " + _(str(p["message"]), **params))
+    n = payload_of(OpsAlert, p)
+    params = {k: escape(v) for k, v in dict(n.params).items()}
+    return OutgoingMessage("⚠️ " + _(str(n.message), **params))
 
 
 routes = Routes()

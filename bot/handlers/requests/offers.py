@@ -27,6 +27,7 @@ from bot.handlers.requests.buttons import OFFER_ACCEPT, OFFER_DECLINE, OFFER_STA
 from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.notices import OfferNotice, OfferReceived, payload_of
 from bot.services.ports import TelegramIdentity
 from bot.services.progress import Progress, ProgressStore
 from bot.services.requests.briefs import BriefService, MakeOffer
@@ -34,9 +35,6 @@ from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
 
 FLOW = "offer"
 
-
-def _price(payload: Mapping[str, Any]) -> str:
-    return escape(Money(int(payload["price_minor"]), str(payload["currency"])).format())
 
 
 routes = Routes()
@@ -151,16 +149,17 @@ async def decline(
 
 def render_new_offer(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
     """The buyer's copy of an offer, with Accept and Decline."""
+    n = payload_of(OfferReceived, p)
     text = _(
         "💬 <b>Offer from {seller}</b> for your request: {request}\n\n{description}\n\n"
         "Price: {price} (plus the service fee) · delivery in {days} days",
-        seller=escape(p.get("seller", "")),
-        request=escape(truncate(str(p.get("request", "")), 200)),
-        description=escape(truncate(str(p["description"]), 2500)),
-        price=_price(p),
-        days=p["delivery_days"],
+        seller=escape(n.seller),
+        request=escape(truncate(n.request, 200)),
+        description=escape(truncate(n.description, 2500)),
+        price=_price_of(n),
+        days=n.delivery_days,
     )
-    offer_id = int(p["offer_id"])
+    offer_id = n.offer_id
     buttons = (
         (
             Button(_("✅ Accept and pay"), OFFER_ACCEPT.pack(offer=offer_id)),
@@ -170,9 +169,14 @@ def render_new_offer(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
     return OutgoingMessage(text, buttons=buttons)
 
 
+def _price_of(n: OfferNotice) -> str:
+    return escape(Money(n.price_minor, n.currency).format())
+
+
 def _simple(template: str) -> Any:
     def render(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
-        return OutgoingMessage(_(template, price=_price(p), days=p["delivery_days"]))
+        n = payload_of(OfferNotice, p)
+        return OutgoingMessage(_(template, price=_price_of(n), days=n.delivery_days))
 
     return render
 

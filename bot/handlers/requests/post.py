@@ -28,6 +28,7 @@ from bot.handlers.router import Routes
 from bot.handlers.start import MENU, REQUEST
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.services.notices import BriefExpired, BriefPosted, payload_of
 from bot.services.ports import TelegramIdentity
 from bot.services.progress import Progress, ProgressStore
 from bot.services.requests.briefs import BriefService, PostBrief
@@ -40,9 +41,6 @@ NOT_OPEN = N_("This request form is no longer open. Tap 📝 Post a request to s
 def _when(value: object) -> str:
     return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
-
-def _money(payload: Mapping[str, Any], field: str) -> str:
-    return escape(Money(int(payload[field]), str(payload["currency"])).format())
 
 
 routes = Routes()
@@ -207,28 +205,30 @@ async def request_command(
 
 def render_new_brief(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
     """What a matched freelancer receives."""
+    n = payload_of(BriefPosted, p)
     try:
-        category = _(CATEGORY_LABELS[Category(str(p["category"]))])
+        category = _(CATEGORY_LABELS[Category(n.category)])
     except ValueError:
-        category = str(p["category"])
+        category = n.category
     text = _(
         "📝 <b>A buyer needs help</b> · {category}\n\n{text}\n\n"
         "Budget: {budget} · within {days} days\nOpen for offers until {until}.",
         category=escape(category),
-        text=escape(truncate(str(p["text"]), 3000)),
-        budget=_money(p, "budget_minor"),
-        days=p["deadline_days"],
-        until=_when(p.get("expires_at")),
+        text=escape(truncate(n.text, 3000)),
+        budget=escape(Money(n.budget_minor, n.currency).format()),
+        days=n.deadline_days,
+        until=_when(n.expires_at),
     )
-    button = Button(_("✍️ Send an offer"), OFFER_START.pack(req=int(p["request_id"])))
+    button = Button(_("✍️ Send an offer"), OFFER_START.pack(req=n.request_id))
     return OutgoingMessage(text, buttons=((button,),))
 
 
 def render_expired(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
+    n = payload_of(BriefExpired, p)
     return OutgoingMessage(
         _(
             "⌛ Your request expired without an accepted offer: {text}",
-            text=escape(truncate(str(p.get("request", "")), 200)),
+            text=escape(truncate(n.request, 200)),
         )
     )
 

@@ -21,6 +21,7 @@ from bot.handlers.requests.buttons import FOLLOW, STOP_FOLLOWING, FollowKind
 from bot.handlers.router import Routes
 from bot.i18n.catalogs import Translator
 from bot.services.discovery.search import DiscoveryService
+from bot.services.notices import SavedDigest, payload_of
 from bot.services.ports import TelegramIdentity
 from bot.services.requests.saved_searches import DIGEST_KIND, SavedSearchService
 from bot.telegram.messages import Button, OutgoingMessage, escape, truncate
@@ -117,12 +118,13 @@ async def stop(
 
 def render_digest(_: Translator, p: Mapping[str, Any]) -> OutgoingMessage:
     """Today's new gigs for the user's followed searches: open buttons, then Stop buttons."""
-    searches = {int(s["id"]): s for s in p.get("searches", [])}
+    n = payload_of(SavedDigest, p)
+    searches = {int(s["id"]): s for s in n.searches}
     lines = [_("🔔 <b>New gigs for the searches you follow</b>")]
     rows: list[tuple[Button, ...]] = []
     for search_id, search in searches.items():
         label = describe(_, str(search.get("text", "")), search.get("category"))
-        gigs = [g for g in p.get("gigs", []) if int(g["search"]) == search_id]
+        gigs = [g for g in n.gigs if int(g["search"]) == search_id]
         lines.append(_("{search}: {count} new", search=escape(label), count=len(gigs)))
         for gig in gigs:
             rows.append((Button(truncate(str(gig["title"]), 60), OPEN.pack(gig=int(gig["id"]))),))

@@ -12,7 +12,7 @@ and a post whose gig was paused before it went out is skipped instead of sent st
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
@@ -35,6 +35,7 @@ from bot.i18n.markers import N_
 from bot.services.gigs.catalog import GigCard, GigGone, GigPaused, NotYourGig, card_for
 from bot.services.groups.ports import GroupChat, NewGroupPost
 from bot.services.groups.subscriptions import ChatNotSetUp, GroupService
+from bot.services.notices import GroupPost, GroupPostEdit
 from bot.services.ports import (
     GigRecord,
     NewNotification,
@@ -118,7 +119,9 @@ async def _queue_post(
     )
     if post_id is not None:
         await uow.outbox.add(
-            NewNotification(chat.chat_id, POST_KIND, {"post_id": post_id}, f"gpost:{post_id}"),
+            NewNotification(
+                chat.chat_id, POST_KIND, asdict(GroupPost(post_id=post_id)), f"gpost:{post_id}"
+            ),
             now,
         )
     return post_id
@@ -146,7 +149,7 @@ async def plan_gig_changed(uow: UnitOfWork, gig_id: int, now: datetime, change: 
         *await uow.groups.digests_with_gig(gig_id, now - DIGEST_EDIT_WINDOW),
     ]
     for post in posts:
-        payload = {"post_id": post.id, "change": change}
+        payload = asdict(GroupPostEdit(post_id=post.id, change=change))
         key = f"gedit:{post.id}:{version}:{change}"
         await uow.outbox.add(NewNotification(post.chat_id, EDIT_KIND, payload, key), now)
     return len(posts)

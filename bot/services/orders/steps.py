@@ -15,6 +15,7 @@ from typing import Any
 from bot.domain.order import Actor, OrderEvent, OrderFacts, OrderStatus, transition
 from bot.errors import Conflict
 from bot.i18n.markers import N_
+from bot.services.notices import checked
 from bot.services.ports import NewNotification, OrderEventRecord, OrderRecord, UnitOfWork
 
 OPS_ALERT = "ops.alert"
@@ -98,7 +99,8 @@ async def alert_operators(
 def notify(
     chat_id: int, kind: str, order: OrderRecord, dedupe: str | None = None, **extra: Any
 ) -> NewNotification:
-    """A notification about `order`, deduplicated per order and kind unless told otherwise."""
+    """A notification about `order`, deduplicated per order and kind unless told otherwise; its
+    payload must be exactly its kind's type (`bot.services.notices.checked`)."""
     payload: dict[str, Any] = {
         "order_id": order.id,
         "title": str(order.snapshot.get("title", "")),
@@ -107,4 +109,4 @@ def notify(
         **extra,
     }
     key = dedupe or f"order:{order.id}:{kind}:{chat_id}"
-    return NewNotification(chat_id, kind, payload, dedupe_key=key)
+    return NewNotification(chat_id, kind, checked(kind, payload), dedupe_key=key)

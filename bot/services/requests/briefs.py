@@ -12,9 +12,8 @@ by the scheduler's sweep; an expired request refuses offers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.clock import Clock
 from bot.domain.briefs import (
@@ -32,6 +31,7 @@ from bot.errors import NotAllowed, NotFound, ValidationFailed
 from bot.i18n.markers import N_
 from bot.matching.ports import SearchFilters, SearchIndex, SortOrder
 from bot.matching.query import significant_words
+from bot.services.notices import BriefExpired, BriefPosted, OfferNotice, OfferReceived
 from bot.services.orders.ordering import CustomTerms, OrderService, PlaceOrder
 from bot.services.ports import (
     NewNotification,
@@ -283,10 +283,13 @@ class BriefService:
             if not created:
                 raise ValidationFailed(N_("You have already sent an offer for this request."))
             seller = await uow.users.get(request.seller_id)
-            payload = _offer_payload(offer) | {
-                "seller": seller.public_name if seller else "",
-                "request": brief.text[:200],
-            }
+            payload = asdict(
+                OfferReceived(
+                    **asdict(_offer_payload(offer)),
+                    seller=seller.public_name if seller else "",
+                    request=brief.text[:200],
+                )
+            )
             await uow.outbox.add(
                 NewNotification(brief.buyer_id, "offer.new", payload, f"offer:{offer.id}:new"), now
             )
@@ -308,7 +311,7 @@ class BriefService:
                 ):
                     continue  # accepted or expired by someone else meanwhile
                 await self._close_others(uow, request_id, None, now)
-                payload = {"request_id": brief.id, "request": brief.text[:200]}
+                payload = asdict(BriefExpired(request_id=brief.id, request=brief.text[:200]))
                 await uow.outbox.add(
                     NewNotification(
                         brief.buyer_id, "brief.expired", payload, f"brief:{brief.id}:expired"
@@ -362,28 +365,31 @@ class BriefService:
 
 
 def _brief_notice(seller_id: int, brief: BriefRecord) -> NewNotification:
-    payload = {
-        "request_id": brief.id,
-        "category": brief.category,
-        "text": brief.text,
-        "currency": brief.currency,
-        "budget_minor": brief.budget_minor,
-        "deadline_days": brief.deadline_days,
-        "expires_at": brief.expires_at.isoformat(),
-    }
-    return NewNotification(seller_id, "brief.new", payload, f"brief:{brief.id}:to:{seller_id}")
+    payload = BriefPosted(
+        request_id=brief.id,
+        category=brief.category,
+        text=brief.text,
+        currency=brief.currency,
+        budget_minor=brief.budget_minor,
+        deadline_days=brief.deadline_days,
+        expires_at=brief.expires_at.isoformat(),
+    )
+    return NewNotification(
+        seller_id, "brief.new", asdict(payload), f"brief:{brief.id}:to:{seller_id}"
+    )
 
 
-def _offer_payload(offer: OfferRecord) -> dict[str, Any]:
-    return {
-        "offer_id": offer.id,
-        "request_id": offer.request_id,
-        "currency": offer.currency,
-        "price_minor": offer.price_minor,
-        "delivery_days": offer.delivery_days,
-        "description": offer.description,
-    }
+def _offer_payload(offer: OfferRecord) -> OfferNotice:
+    return OfferNotice(
+        offer_id=offer.id,
+        request_id=offer.request_id,
+        currency=offer.currency,
+        price_minor=offer.price_minor,
+        delivery_days=offer.delivery_days,
+        description=offer.description,
+    )
 
 
 def _offer_notice(chat_id: int, kind: str, offer: OfferRecord) -> NewNotification:
-    return NewNotification(chat_id, kind, _offer_payload(offer), f"offer:{offer.id}:{kind}")
+    payload = asdict(_offer_payload(offer))
+    return NewNotification(chat_id, kind, payload, f"offer:{offer.id}:{kind}")

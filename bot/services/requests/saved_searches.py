@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from enum import Enum
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.errors import NotAllowed, ValidationFailed
 from bot.i18n.markers import N_
 from bot.matching.ports import SearchFilters, SearchIndex, SortOrder
 from bot.services.discovery.search import MAX_QUERY_LENGTH
+from bot.services.notices import SavedDigest
 from bot.services.ports import NewNotification, TelegramIdentity, UnitOfWorkFactory
 from bot.services.requests.ports import PublishedGig, SavedSearchRecord
 
@@ -160,14 +161,15 @@ class SavedSearchService:
             shown = [(s, g) for s, g in picked if s.id in claimed]
             if not shown:
                 return 0
-            payload = {
-                "gigs": [{"id": g.gig_id, "title": g.title, "search": s.id} for s, g in shown],
-                "searches": [
+            digest = SavedDigest(
+                gigs=[{"id": g.gig_id, "title": g.title, "search": s.id} for s, g in shown],
+                searches=[
                     {"id": s.id, "text": s.text, "category": s.filters.get("category")}
                     for s in due
                     if s.id in {search.id for search, _gig in shown}
                 ],
-            }
+            )
+            payload = asdict(digest)
             key = f"saved_digest:{user_id}:{digest_day(now, timezone).isoformat()}"
             await uow.outbox.add(NewNotification(user_id, DIGEST_KIND, payload, key), now)
         return 1
