@@ -342,3 +342,22 @@ async def test_a_second_movement_naming_a_booked_provider_object_is_refused(
     with pytest.raises(IntegrityError):
         async with world.uow() as uow:
             await uow.ledger.record(other, world.clock.now())
+
+
+async def test_a_second_charge_applied_after_the_sweep_refunded_it_is_not_booked_again(
+    world: MoneyWorld,
+) -> None:
+    sweeper = service(world)
+    order = await world.place(await world.add_gig())
+    await world.payments.confirm_payment(world.payment(order))
+    charge = world.gateway.create_charge(
+        order.total_minor, "USD", description="Telegram payment by 2002"
+    )
+    second = PaymentReceived(
+        order.id, order.buyer_id, "USD", order.total_minor, "tg_second_1", charge
+    )
+    world.clock.advance(GRACE * 2)
+    assert await sweeper.sweep() == 0  # refunded as unplaced
+    assert (await world.payments.confirm_payment(second)).value == "duplicate"
+    assert len(world.gateway.calls_of("refund")) == 1  # not refunded a second time
+    assert await check(world) == []

@@ -289,6 +289,10 @@ async def book_second_charge(
         external_source_for(amount.currency),
         provider_ref=payment_ref(rail, paid.telegram_charge_id, paid.provider_charge_id),
     )
+    if await uow.ledger.has(transaction.key):
+        return False
+    if transaction.provider_ref and await uow.ledger.has_provider_ref(transaction.provider_ref):
+        return False  # refunded by the reconcile sweep as unplaced (operators were told then)
     if not await uow.ledger.record(transaction, now):
         return False
     await note(
