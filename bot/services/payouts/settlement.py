@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -40,7 +40,12 @@ from bot.domain.money import STARS, Money
 from bot.domain.user import UserProfile
 from bot.errors import Conflict, NotAllowed, NotFound
 from bot.i18n.markers import N_
-from bot.payments.gateway import PaymentDeclined, PaymentGateway, PaymentUnavailable
+from bot.payments.gateway import (
+    PaymentDeclined,
+    PaymentGateway,
+    PaymentUnavailable,
+    TransferResult,
+)
 from bot.services.orders.steps import alert_operators
 from bot.services.orders.tip_ports import TipRecord, tip_payout_key
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -184,20 +189,11 @@ class PayoutService:
         if net > held:
             await self._alert_uncovered(tip.order_id, amount)
             return False
-        try:
-            result = await gateway.transfer(
-                net,
-                tip.currency,
-                seller.stripe_account_id,
-                transfer_group=f"order_{tip.order_id}",
-                source_transaction=tip.provider_charge_id,
-                idempotency_key=key,
-            )
-        except PaymentUnavailable as exc:
-            log.warning("payout of tip %s postponed: %s", tip_id, exc)
-            return False
-        except PaymentDeclined as exc:
-            await self._tip_failure(tip, str(exc))
+        result = await _transfer(
+            gateway, amount, seller.stripe_account_id, tip.order_id, tip.provider_charge_id, key,
+            what=f"tip {tip_id}", refused=lambda error: self._tip_failure(tip, error),
+        )  # fmt: skip
+        if result is None:
             return False
         now = self._clock.now()
         async with self._uow() as uow:
@@ -279,20 +275,11 @@ class PayoutService:
             await self._alert_uncovered(order_id, amount)
             return False
         key = payout_key(order_id)
-        try:
-            result = await gateway.transfer(
-                net,
-                order.currency,
-                seller.stripe_account_id,
-                transfer_group=f"order_{order_id}",
-                source_transaction=order.provider_charge_id,
-                idempotency_key=key,
-            )
-        except PaymentUnavailable as exc:
-            log.warning("payout of order %s postponed: %s", order_id, exc)
-            return False
-        except PaymentDeclined as exc:
-            await self._record_failure(order_id, str(exc))
+        result = await _transfer(
+            gateway, amount, seller.stripe_account_id, order_id, order.provider_charge_id, key,
+            what=f"order {order_id}", refused=lambda error: self._record_failure(order_id, error),
+        )  # fmt: skip
+        if result is None:
             return False
         now = self._clock.now()
         async with self._uow() as uow:
@@ -459,3 +446,33 @@ class PayoutService:
                 # settlement that another transaction made.
                 raise Conflict(BALANCE_CHANGED)
         return amount
+
+
+async def _transfer(
+    gateway: PaymentGateway,
+    amount: Money,
+    account_id: str,
+    order_id: int,
+    source_charge: str | None,
+    key: str,
+    *,
+    what: str,
+    refused: Callable[[str], Awaitable[None]],
+) -> TransferResult | None:
+    """One Connect transfer from `source_charge`, grouped under its order; None when it did not
+    happen: an outage is tried again by the next sweep, a refusal is recorded by `refused`."""
+    try:
+        return await gateway.transfer(
+            amount.amount_minor,
+            amount.currency,
+            account_id,
+            transfer_group=f"order_{order_id}",
+            source_transaction=source_charge,
+            idempotency_key=key,
+        )
+    except PaymentUnavailable as exc:
+        log.warning("payout of %s postponed: %s", what, exc)
+        return None
+    except PaymentDeclined as exc:
+        await refused(str(exc))
+        return None
